@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import include, path
+
+from tandem.programs import participant_views
+
+
+def _superusers_only(request: HttpRequest) -> bool:
+    # The Django admin is for operators of the installation, not organization admins.
+    return bool(request.user.is_active and request.user.is_superuser)
+
+
+admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
+admin.site.site_header = "Tandem administration"
+
+urlpatterns = [
+    path("", participant_views.home, name="home"),
+    path("accounts/", include("tandem.accounts.urls")),
+    path("", include("tandem.organizations.urls")),
+    path("", include("tandem.programs.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm
+
+from tandem.accounts.models import User, normalize_email
+from tandem.core.emails import email_after_commit
+
+
+class SignupForm(forms.Form):
+    full_name = forms.CharField(label="Your name", max_length=150)
+    email = forms.EmailField(label="Email address")
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, locked_email: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.existing_user: User | None = None
+        self.locked_email = locked_email
+        if locked_email:
+            # An invitation proves the address: it is fixed, and an account it names is claimed.
+            self.fields["email"].initial = locked_email
+            self.fields["email"].disabled = True
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["full_name"].widget.attrs["autocomplete"] = "name"
+
+    def clean_email(self) -> str:
+        email = normalize_email(self.locked_email or self.cleaned_data["email"])
+        user = User.objects.filter(email=email).first()
+        if user is not None:
+            if self.locked_email and not user.has_usable_password():
+                self.existing_user = user  # an invited person setting their password
+            else:
+                raise forms.ValidationError(
+                    "An account with this email exists already. Log in, or reset your password."
+                )
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords differ.")
+        elif p1:
+            probe = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(p1, probe)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Password reset through the task worker; invited people without a password can use it."""
+
+    def get_users(self, email: str) -> Iterator[User]:
+        yield from User.objects.filter(email=normalize_email(email), is_active=True)
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        email_after_commit(
+            template="password_reset",
+            to=[to_email],
+            context={
+                "reset_path": f"/accounts/reset/{context['uid']}/{context['token']}/",
+                "name": context["user"].display_name,
+            },
+        )

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from tandem.organizations import views
+
+app_name = "organizations"
+
+urlpatterns = [
+    path("orgs/<int:organization_id>/members/", views.members, name="members"),
+    path(
+        "orgs/<int:organization_id>/members/<int:membership_id>/role/",
+        views.member_role,
+        name="member_role",
+    ),
+    path("org-invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
+]

@@ -1,0 +1,276 @@
+"""CSV import of a program's participants: all or nothing, idempotent by email.
+
+Columns: `email`, `role` (mentor, mentee or both), optional `name` and `capacity`, then one
+column per question slug; `;` separates the values of a multiple-choice or languages answer.
+Every cell is checked before anything is written: one bad cell rejects the whole file, with a
+message for each problem naming its row (as a spreadsheet numbers it, header = 1) and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from tandem.accounts.models import User, normalize_email
+from tandem.programs.models import (
+    Answer,
+    Participant,
+    ParticipantRole,
+    ParticipantStatus,
+    Program,
+    Question,
+)
+from tandem.programs.questions import AnswerValue, parse_answer
+from tandem.programs.services import user_get_or_create_many
+
+MAX_ERRORS_SHOWN = 50
+MAX_ROWS = 50_000
+# SQLite allows a limited number of parameters in one statement: keep IN lists short.
+CHUNK = 900
+BASE_COLUMNS = ("email", "name", "role", "capacity")
+
+
+class ImportFailed(Exception):
+    """The file was rejected; nothing was written. `errors` say where and why."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors[:3]))
+        self.errors = errors
+
+
+@dataclass
+class ImportRow:
+    line: int
+    email: str
+    name: str
+    role: str
+    capacity: int | None
+    answers: dict[Question, AnswerValue | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged_columns: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        return (
+            f"Imported {self.created + self.updated} participants: "
+            f"{self.created} new, {self.updated} already in the program and updated."
+        )
+
+
+def _decode(file: IO[bytes] | IO[str]) -> Iterator[str]:
+    raw = file.read()
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ImportFailed([f"The file is not UTF-8 text (byte {error.start})."]) from None
+    else:
+        text = raw.removeprefix("\ufeff")
+    return iter(io.StringIO(text, newline=""))
+
+
+def parse_participants_csv(program: Program, file: IO[bytes] | IO[str]) -> list[ImportRow]:
+    """Read and check the whole file; raise ImportFailed listing every problem found."""
+    reader = csv.reader(_decode(file))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportFailed(["The file is empty: it needs a header row."]) from None
+    except csv.Error as error:
+        raise ImportFailed([f"Row 1: not valid CSV ({error})."]) from None
+    columns = [h.strip().lower() for h in header]
+    questions = {q.slug: q for q in program.questions.all()}
+    errors: list[str] = []
+    for required in ("email", "role"):
+        if required not in columns:
+            errors.append(f"Missing column “{required}”.")
+    seen_columns: set[str] = set()
+    for name in columns:
+        if name in seen_columns:
+            errors.append(f"Column “{name}” appears twice.")
+        seen_columns.add(name)
+        if name and name not in BASE_COLUMNS and name not in questions:
+            known = ", ".join([*BASE_COLUMNS, *questions])
+            errors.append(f"Column “{name}” is not a question of this program (known: {known}).")
+    if errors:
+        raise ImportFailed(errors)
+
+    rows: list[ImportRow] = []
+    first_line_of: dict[str, int] = {}
+    allowed_roles = program.roles_allowed
+    try:
+        for line, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            if len(rows) >= MAX_ROWS:
+                errors.append(f"Row {line}: the file has more than {MAX_ROWS} rows; split it.")
+                break
+            if len(cells) != len(columns):
+                errors.append(
+                    f"Row {line}: has {len(cells)} cells but the header has {len(columns)}."
+                )
+                continue
+            record = dict(zip(columns, cells, strict=True))
+            row_errors: list[str] = []
+
+            def fail(column: str, message: str, line: int = line, errs: list[str] = row_errors) -> None:
+                errs.append(f"Row {line}, column “{column}”: {message}")
+
+            email = normalize_email(record.get("email", ""))
+            try:
+                validate_email(email)
+            except ValidationError:
+                fail("email", f"“{record.get('email', '')}” is not an email address.")
+            else:
+                if email in first_line_of:
+                    fail("email", f"{email} is also on row {first_line_of[email]}.")
+                else:
+                    first_line_of[email] = line
+            role = record.get("role", "").strip().lower()
+            if role not in ParticipantRole.values:
+                fail("role", f"“{record.get('role', '')}” is not a role (mentor, mentee, both).")
+            elif role not in allowed_roles:
+                fail("role", f"{role} is not a role in this program ({', '.join(allowed_roles)}).")
+            capacity: int | None = None
+            raw_capacity = record.get("capacity", "").strip()
+            if raw_capacity:
+                if not raw_capacity.isdigit() or int(raw_capacity) > 50:
+                    fail("capacity", f"must be a whole number from 0 to 50, got “{raw_capacity}”.")
+                else:
+                    capacity = int(raw_capacity)
+            if capacity is None and role in (ParticipantRole.MENTOR, ParticipantRole.BOTH):
+                capacity = program.default_mentor_capacity
+            if role == ParticipantRole.MENTEE:
+                capacity = None
+            name = record.get("name", "").strip()
+            if len(name) > 150:
+                fail("name", "must be at most 150 characters.")
+            answers: dict[Question, AnswerValue | None] = {}
+            for slug, question in questions.items():
+                if slug not in record:
+                    continue
+                try:
+                    answers[question] = parse_answer(question, record[slug])
+                except ValidationError as error:
+                    fail(slug, " ".join(error.messages) + ".")
+            errors.extend(row_errors)
+            if not row_errors:
+                rows.append(ImportRow(line, email, name, role, capacity, answers))
+    except csv.Error as error:
+        errors.append(f"Row {reader.line_num}: not valid CSV ({error}).")
+    if errors:
+        shown = errors[:MAX_ERRORS_SHOWN]
+        if len(errors) > MAX_ERRORS_SHOWN:
+            shown.append(f"… and {len(errors) - MAX_ERRORS_SHOWN} more problems.")
+        raise ImportFailed(shown)
+    if not rows:
+        raise ImportFailed(["The file has a header but no participants."])
+    return rows
+
+
+def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@transaction.atomic
+def participants_import_csv(
+    *, program: Program, file: IO[bytes] | IO[str], imported_by: User
+) -> ImportResult:
+    """Check the whole file, then write it in one transaction. Re-importing changes nothing.
+
+    New people are added as invited; people already in the program get the file's role,
+    capacity and answers (their status is kept). Nobody is emailed: the coordinator sends
+    invitations from the invitations page when ready.
+    """
+    rows = parse_participants_csv(program, file)
+    names = {row.email: row.name for row in rows if row.name}
+    users = user_get_or_create_many([row.email for row in rows], names=names)
+    # Fill in names for accounts that had none; never overwrite a name a person chose.
+    unnamed = [u for e, u in users.items() if not u.full_name and names.get(e)]
+    for user in unnamed:
+        user.full_name = names[user.email]
+    User.objects.bulk_update(unnamed, ["full_name"], batch_size=CHUNK)
+
+    user_ids = [u.pk for u in users.values()]
+    existing: dict[int, Participant] = {}
+    for chunk in _chunks(user_ids):
+        for p in Participant.objects.filter(program=program, user_id__in=chunk):
+            existing[p.user_id] = p
+    now = timezone.now()
+    to_create: list[Participant] = []
+    to_update: list[Participant] = []
+    for row in rows:
+        user = users[row.email]
+        participant = existing.get(user.pk)
+        if participant is None:
+            to_create.append(
+                Participant(
+                    program=program,
+                    user=user,
+                    role=row.role,
+                    capacity=row.capacity,
+                    status=ParticipantStatus.INVITED,
+                    invited_at=now,
+                )
+            )
+        elif (participant.role, participant.capacity) != (row.role, row.capacity):
+            participant.role, participant.capacity = row.role, row.capacity
+            participant.updated_at = now
+            to_update.append(participant)
+    Participant.objects.bulk_create(to_create, batch_size=CHUNK)
+    Participant.objects.bulk_update(to_update, ["role", "capacity", "updated_at"], batch_size=CHUNK)
+
+    participant_ids: dict[int, int] = {}
+    for chunk in _chunks(user_ids):
+        participant_ids.update(
+            Participant.objects.filter(program=program, user_id__in=chunk).values_list(
+                "user_id", "pk"
+            )
+        )
+    _answers_replace(rows, users, participant_ids)
+    return ImportResult(created=len(to_create), updated=len(existing))
+
+
+def _answers_replace(
+    rows: list[ImportRow], users: dict[str, User], participant_ids: dict[int, int]
+) -> None:
+    """Make stored answers equal the file's, for the questions that have a column."""
+    question_ids = {q.pk for row in rows for q in row.answers}
+    if not question_ids:
+        return
+    pids = [participant_ids[users[row.email].pk] for row in rows]
+    stored: dict[tuple[int, int], Answer] = {}
+    for chunk in _chunks(pids):
+        for answer in Answer.objects.filter(participant_id__in=chunk, question_id__in=question_ids):
+            stored[(answer.participant_id, answer.question_id)] = answer
+    to_create, to_update, to_delete = [], [], []
+    now = timezone.now()
+    for row in rows:
+        pid = participant_ids[users[row.email].pk]
+        for question, value in row.answers.items():
+            answer = stored.get((pid, question.pk))
+            if value is None:
+                if answer is not None:
+                    to_delete.append(answer.pk)
+            elif answer is None:
+                to_create.append(Answer(participant_id=pid, question=question, value=value))
+            elif answer.value != value:
+                answer.value, answer.updated_at = value, now
+                to_update.append(answer)
+    for chunk in _chunks(to_delete):
+        Answer.objects.filter(pk__in=chunk).delete()
+    Answer.objects.bulk_create(to_create, batch_size=CHUNK)
+    Answer.objects.bulk_update(to_update, ["value", "updated_at"], batch_size=CHUNK)

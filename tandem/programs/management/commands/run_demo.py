@@ -1,0 +1,27 @@
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve the demo: the development server and a task worker, stopped together."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        manage = [sys.executable, "manage.py"]
+        worker = subprocess.Popen([*manage, "db_worker", "--interval", "0.5"])  # noqa: S603
+        try:
+            subprocess.run(  # noqa: S603
+                [*manage, "runserver", "--noreload", f"127.0.0.1:{options['port']}"], check=False
+            )
+        except KeyboardInterrupt:
+            pass
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=10)

@@ -1,0 +1,346 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from tandem.core.models import TimeStampedModel
+from tandem.organizations.models import Organization, Role, new_token
+
+if TYPE_CHECKING:
+    from tandem.accounts.models import User
+
+
+class Format(models.TextChoices):
+    ONE_TO_ONE = "one_to_one", "One-to-one"
+    GROUP = "group", "Group"
+    PEER = "peer", "Peer"
+    REVERSE = "reverse", "Reverse"
+
+
+class ProgramStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open for enrolment"
+    RUNNING = "running", "Running"
+    CLOSED = "closed", "Closed"
+
+
+# The only moves a program's status may make. Reopening a running program for late
+# enrolment is allowed; a closed program stays closed (its history is kept).
+STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    ProgramStatus.DRAFT: (ProgramStatus.OPEN,),
+    ProgramStatus.OPEN: (ProgramStatus.RUNNING, ProgramStatus.CLOSED),
+    ProgramStatus.RUNNING: (ProgramStatus.OPEN, ProgramStatus.CLOSED),
+    ProgramStatus.CLOSED: (),
+}
+
+
+class ProgramQuerySet(models.QuerySet["Program"]):
+    def visible_to(self, user: User) -> ProgramQuerySet:
+        """Programs a person may see at all: those they coordinate or take part in, and every
+        program of the organizations they administer."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(coordinators=user)
+            | Q(participants__user=user)
+            | Q(organization__memberships__user=user, organization__memberships__role=Role.ADMIN)
+        ).distinct()
+
+    def coordinated_by(self, user: User) -> ProgramQuerySet:
+        """Programs a person may run: theirs as coordinator, or any in an org they administer."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(coordinators=user)
+            | Q(organization__memberships__user=user, organization__memberships__role=Role.ADMIN)
+        ).distinct()
+
+
+class Program(TimeStampedModel):
+    """A mentoring program: its design, its rules for joining, and its people."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="programs"
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    format = models.CharField(max_length=20, choices=Format.choices, default=Format.ONE_TO_ONE)
+    duration_weeks = models.PositiveSmallIntegerField(
+        "intended duration (weeks)",
+        default=26,
+        validators=[MinValueValidator(1), MaxValueValidator(260)],
+        help_text="A guide for milestone prompts, never a hard stop.",
+    )
+    smart_matching = models.BooleanField("smart match", default=True)
+    manual_matching = models.BooleanField("manual matching", default=True)
+    self_matching = models.BooleanField("self-matching", default=False)
+    default_mentor_capacity = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MaxValueValidator(50)],
+        help_text="How many mentees (or groups' members) a mentor takes unless they say otherwise.",
+    )
+    allow_both_roles = models.BooleanField(
+        "people may join as both mentor and mentee", default=False
+    )
+    objectives = models.TextField(blank=True, help_text="What the program realistically aims for.")
+    match_rate_target = models.PositiveSmallIntegerField(
+        "match-rate target (%)", default=70, validators=[MaxValueValidator(100)]
+    )
+    guidelines = models.TextField(
+        help_text="What mentoring in this program covers and what it does not. "
+        "Participants accept these to join."
+    )
+    status = models.CharField(
+        max_length=10, choices=ProgramStatus.choices, default=ProgramStatus.DRAFT
+    )
+    coordinators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="coordinated_programs", blank=True
+    )
+    # The open invite link: anyone with it may join while it is open, from allowed domains.
+    invite_token = models.CharField(max_length=64, unique=True, default=new_token)
+    invite_link_open = models.BooleanField(default=True)
+    allowed_email_domains = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Comma-separated, e.g. northwind.example. Empty allows any address.",
+    )
+
+    objects: ClassVar[ProgramQuerySet] = ProgramQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["organization", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(match_rate_target__lte=100), name="program_match_rate_target_percent"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ProgramStatus.values), name="program_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(smart_matching=True)
+                | Q(manual_matching=True)
+                | Q(self_matching=True),
+                name="program_has_matching_mode",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if not (self.smart_matching or self.manual_matching or self.self_matching):
+            raise ValidationError(
+                {"smart_matching": "Choose at least one matching mode (smart, manual or self)."}
+            )
+
+    @property
+    def allowed_domains(self) -> list[str]:
+        return [
+            d.strip().lower().lstrip("@")
+            for d in self.allowed_email_domains.split(",")
+            if d.strip()
+        ]
+
+    def email_domain_allowed(self, email: str) -> bool:
+        domains = self.allowed_domains
+        return not domains or email.rsplit("@", 1)[-1].lower() in domains
+
+    @property
+    def is_enrolling(self) -> bool:
+        return self.status in (ProgramStatus.OPEN, ProgramStatus.RUNNING)
+
+    @property
+    def allowed_transitions(self) -> tuple[str, ...]:
+        return STATUS_TRANSITIONS[self.status]
+
+    @property
+    def roles_allowed(self) -> list[str]:
+        if self.format == Format.PEER:
+            return [ParticipantRole.BOTH]
+        if self.allow_both_roles:
+            return [ParticipantRole.MENTEE, ParticipantRole.MENTOR, ParticipantRole.BOTH]
+        return [ParticipantRole.MENTEE, ParticipantRole.MENTOR]
+
+
+class ReferralPathway(TimeStampedModel):
+    """Where to turn for what mentoring does not cover: employee assistance, HR, crisis lines."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="pathways")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    contact = models.CharField(max_length=300, help_text="Phone, email, address or web page.")
+    when_to_use = models.TextField("when to use it", blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["program", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QuestionKind(models.TextChoices):
+    SINGLE_CHOICE = "single_choice", "Single choice"
+    MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
+    SHORT_TEXT = "short_text", "Short text"
+    LONG_TEXT = "long_text", "Long text"
+    NUMBER = "number", "Number"
+    SCALE = "scale", "Scale 1–5"
+    TIMEZONE = "timezone", "Time zone (UTC offset)"
+    LANGUAGES = "languages", "Languages"
+
+
+CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
+LIST_KINDS = (QuestionKind.MULTIPLE_CHOICE, QuestionKind.LANGUAGES)
+
+
+class Audience(models.TextChoices):
+    MENTEES = "mentees", "Mentees"
+    MENTORS = "mentors", "Mentors"
+    BOTH = "both", "Both"
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Visible to other participants"
+    PRIVATE = "private", "Private (coordinators only)"
+
+
+class Question(TimeStampedModel):
+    """A sign-up question. Its slug is stable: CSV columns and matching rules refer to it."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="questions")
+    slug = models.SlugField(max_length=60)
+    label = models.CharField(max_length=300)
+    help_text = models.CharField(max_length=500, blank=True)
+    kind = models.CharField(max_length=20, choices=QuestionKind.choices)
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.BOTH)
+    required = models.BooleanField(default=True)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    choices = models.JSONField(default=list, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["program", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "slug"], name="question_slug_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_private(self) -> bool:
+        return self.visibility == Visibility.PRIVATE
+
+    @property
+    def has_choices(self) -> bool:
+        return self.kind in CHOICE_KINDS
+
+    def asked_of(self, role: str) -> bool:
+        if self.audience == Audience.BOTH or role == ParticipantRole.BOTH:
+            return True
+        return (self.audience == Audience.MENTORS) == (role == ParticipantRole.MENTOR)
+
+
+class ParticipantRole(models.TextChoices):
+    MENTEE = "mentee", "Mentee"
+    MENTOR = "mentor", "Mentor"
+    BOTH = "both", "Mentor and mentee"
+
+
+class ParticipantStatus(models.TextChoices):
+    INVITED = "invited", "Invited"
+    JOINED = "joined", "Joined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ParticipantQuerySet(models.QuerySet["Participant"]):
+    def mentors(self) -> ParticipantQuerySet:
+        return self.filter(role__in=[ParticipantRole.MENTOR, ParticipantRole.BOTH])
+
+    def mentees(self) -> ParticipantQuerySet:
+        return self.filter(role__in=[ParticipantRole.MENTEE, ParticipantRole.BOTH])
+
+    def active(self) -> ParticipantQuerySet:
+        return self.filter(status=ParticipantStatus.JOINED)
+
+
+class Participant(TimeStampedModel):
+    """A person's enrolment in a program, as mentor, mentee or both."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
+    )
+    role = models.CharField(max_length=10, choices=ParticipantRole.choices)
+    status = models.CharField(
+        max_length=10, choices=ParticipantStatus.choices, default=ParticipantStatus.INVITED
+    )
+    capacity = models.PositiveSmallIntegerField(
+        "mentoring capacity",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(50)],
+        help_text="How many mentees a mentor takes; 0 means not taking anyone now.",
+    )
+    invitation_token = models.CharField(max_length=64, unique=True, default=new_token)
+    guidelines_accepted_at = models.DateTimeField(null=True, blank=True)
+    joined_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    invited_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[ParticipantQuerySet] = ParticipantQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["program", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "user"], name="participant_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=ParticipantStatus.values), name="participant_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=ParticipantRole.values), name="participant_role_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["program", "status", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}) in {self.program}"
+
+    @property
+    def is_mentor(self) -> bool:
+        return self.role in (ParticipantRole.MENTOR, ParticipantRole.BOTH)
+
+    @property
+    def is_mentee(self) -> bool:
+        return self.role in (ParticipantRole.MENTEE, ParticipantRole.BOTH)
+
+    @property
+    def taking_mentees(self) -> bool:
+        return self.is_mentor and self.capacity != 0
+
+
+class Answer(models.Model):
+    """One participant's answer to one question; `value` holds str, number or list of str."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    value = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # question first: filtering a program's participants by an answer reads this index.
+            models.UniqueConstraint(fields=["question", "participant"], name="answer_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.slug}: {self.value!r}"

@@ -1,0 +1,184 @@
+"""Reads for program pages and the access helpers every program view fetches through.
+
+Who may see what lives here, once per object type: anything outside a person's reach is a 404,
+so that a page never tells an outsider that an object exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from tandem.accounts.models import User
+from tandem.programs.models import (
+    Answer,
+    Participant,
+    ParticipantRole,
+    ParticipantStatus,
+    Program,
+    Question,
+    QuestionKind,
+)
+from tandem.programs.questions import display_answer
+
+
+def get_program_for_coordinator(user: User, program_id: int) -> Program:
+    """A program `user` coordinates (or administers through its organization), else 404."""
+    try:
+        return Program.objects.coordinated_by(user).select_related("organization").get(
+            pk=program_id
+        )
+    except Program.DoesNotExist:
+        raise Http404("No such program.") from None
+
+
+def get_participation_for(user: User, program_id: int) -> Participant:
+    """`user`'s own enrolment in a program, else 404. Withdrawn enrolments are included."""
+    try:
+        return Participant.objects.select_related("program", "program__organization").get(
+            program_id=program_id, user=user
+        )
+    except Participant.DoesNotExist:
+        raise Http404("You are not in this program.") from None
+
+
+def get_participant_for_coordinator(user: User, program_id: int, participant_id: int) -> Participant:
+    program = get_program_for_coordinator(user, program_id)
+    try:
+        participant = program.participants.select_related("user").get(pk=participant_id)
+    except Participant.DoesNotExist:
+        raise Http404("No such participant.") from None
+    participant.program = program
+    return participant
+
+
+def get_question_for_coordinator(user: User, program_id: int, question_id: int) -> Question:
+    program = get_program_for_coordinator(user, program_id)
+    try:
+        question = program.questions.get(pk=question_id)
+    except Question.DoesNotExist:
+        raise Http404("No such question.") from None
+    question.program = program
+    return question
+
+
+def programs_for_coordinator(user: User) -> QuerySet[Program]:
+    return (
+        Program.objects.coordinated_by(user)
+        .select_related("organization")
+        .annotate(
+            joined_count=Count(
+                "participants",
+                filter=Q(participants__status=ParticipantStatus.JOINED),
+                distinct=True,
+            )
+        )
+        .order_by("organization__name", "name")
+    )
+
+
+def participations_for(user: User) -> QuerySet[Participant]:
+    return (
+        Participant.objects.filter(user=user)
+        .exclude(status=ParticipantStatus.WITHDRAWN)
+        .select_related("program", "program__organization")
+        .order_by("program__name")
+    )
+
+
+@dataclass(frozen=True)
+class ProgramCounts:
+    """Participants of a program by role and status, from one grouped query."""
+
+    by_role_status: dict[tuple[str, str], int]
+
+    def get(self, role: str, status: str) -> int:
+        return self.by_role_status.get((role, status), 0)
+
+    def total(self, status: str | None = None) -> int:
+        return sum(n for (_, s), n in self.by_role_status.items() if status in (None, s))
+
+    @property
+    def joined(self) -> int:
+        return self.total(ParticipantStatus.JOINED)
+
+    def rows(self) -> list[tuple[str, list[int], int]]:
+        statuses = ParticipantStatus.values
+        return [
+            (
+                label,
+                [self.get(role, s) for s in statuses],
+                sum(self.get(role, s) for s in statuses),
+            )
+            for role, label in ParticipantRole.choices
+        ]
+
+
+def program_counts(program: Program) -> ProgramCounts:
+    grouped = (
+        Participant.objects.filter(program=program)
+        .order_by()
+        .values_list("role", "status")
+        .annotate(n=Count("id"))
+    )
+    return ProgramCounts(by_role_status={(r, s): n for r, s, n in grouped})
+
+
+def filterable_questions(program: Program) -> list[Question]:
+    """Single-choice questions: the participants list offers a filter for each."""
+    return list(program.questions.filter(kind=QuestionKind.SINGLE_CHOICE))
+
+
+@dataclass(frozen=True)
+class ParticipantFilters:
+    search: str = ""
+    role: str = ""
+    status: str = ""
+    answers: tuple[tuple[Question, str], ...] = ()
+
+
+def participants_page(
+    program: Program, filters: ParticipantFilters, page_number: str | int | None
+) -> Page:
+    """One page of a program's participants, filtered; a constant number of queries."""
+    participants = Participant.objects.filter(program=program).select_related("user")
+    if filters.search:
+        participants = participants.filter(
+            Q(user__email__icontains=filters.search) | Q(user__full_name__icontains=filters.search)
+        )
+    if filters.role:
+        participants = participants.filter(role=filters.role)
+    if filters.status:
+        participants = participants.filter(status=filters.status)
+    for question, choice in filters.answers:
+        participants = participants.filter(
+            pk__in=Answer.objects.filter(question=question, value=choice).values("participant_id")
+        )
+    participants = participants.order_by("user__full_name", "user__email", "pk")
+    paginator = Paginator(participants, settings.PARTICIPANTS_PER_PAGE)
+    return paginator.get_page(page_number)
+
+
+def answers_for_participant(
+    participant: Participant, *, public_only: bool = False
+) -> list[tuple[Question, str]]:
+    """Every question this participant is asked, with their answer shown as text ("" if none).
+
+    `public_only` leaves out private questions: for pages other participants see.
+    """
+    answers = {a.question_id: a.value for a in participant.answers.all()}
+    return [
+        (q, display_answer(q, answers.get(q.pk)))
+        for q in participant.program.questions.all()
+        if q.asked_of(participant.role) and not (public_only and q.is_private)
+    ]
+
+
+def participant_detail_queryset(program: Program) -> QuerySet[Participant]:
+    return program.participants.select_related("user").prefetch_related(
+        Prefetch("answers", queryset=Answer.objects.select_related("question"))
+    )
