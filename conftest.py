@@ -1,0 +1,13 @@
+"""Suite-wide test settings: fast hashing is not used; personas hash once (tandem.core.testing)."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _tandem_test_settings(settings):
+    # Tasks run inline in tests unless a test starts a real worker itself; emails stay in memory.
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+    }
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.AXES_ENABLED = False

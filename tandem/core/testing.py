@@ -1,0 +1,143 @@
+"""Named test personas shared by the whole suite.
+
+Northwind runs "Graduate Mentoring 2027" (coordinated by Cora) and "Sales Mentoring" (coordinated
+by Sam, who must not reach Cora's program). Alice administers Northwind; Marco is a mentor and
+Mia a mentee in Cora's program; Oscar administers Globex, another organization, and must get 404
+for every Northwind object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
+from tandem.accounts.models import User
+from tandem.organizations.models import Membership, Organization, Role
+from tandem.programs.models import (
+    Answer,
+    Audience,
+    Participant,
+    ParticipantRole,
+    ParticipantStatus,
+    Program,
+    ProgramStatus,
+    Question,
+    QuestionKind,
+    ReferralPathway,
+    Visibility,
+)
+
+PASSWORD = "persona-password-1"  # noqa: S105 - test fixture
+_HASH: list[str] = []
+
+
+def _password_hash() -> str:
+    # Hashing with argon2 once per run, not once per persona, keeps the suite fast.
+    if not _HASH:
+        _HASH.append(make_password(PASSWORD))
+    return _HASH[0]
+
+
+def make_user(email: str, full_name: str = "") -> User:
+    return User.objects.create(email=email, full_name=full_name, password=_password_hash())
+
+
+@dataclass
+class Personas:
+    northwind: Organization
+    globex: Organization
+    program: Program
+    other_program: Program
+    globex_program: Program
+    admin: User
+    coordinator: User
+    other_coordinator: User
+    mentor: User
+    mentee: User
+    outsider: User
+    mentor_participant: Participant
+    mentee_participant: Participant
+    q_goals: Question
+    q_department: Question
+    q_gender: Question
+    pathway: ReferralPathway
+
+
+def make_personas() -> Personas:
+    northwind = Organization.objects.create(name="Northwind", slug="northwind")
+    globex = Organization.objects.create(name="Globex", slug="globex")
+    admin = make_user("alice@northwind.example", "Alice Admin")
+    coordinator = make_user("cora@northwind.example", "Cora Coordinator")
+    other_coordinator = make_user("sam@northwind.example", "Sam Sales")
+    mentor = make_user("marco@northwind.example", "Marco Mentor")
+    mentee = make_user("mia@northwind.example", "Mia Mentee")
+    outsider = make_user("oscar@globex.example", "Oscar Outsider")
+    Membership.objects.bulk_create(
+        [
+            Membership(organization=northwind, user=admin, role=Role.ADMIN),
+            Membership(organization=northwind, user=coordinator, role=Role.COORDINATOR),
+            Membership(organization=northwind, user=other_coordinator, role=Role.COORDINATOR),
+            Membership(organization=northwind, user=mentor, role=Role.MEMBER),
+            Membership(organization=northwind, user=mentee, role=Role.MEMBER),
+            Membership(organization=globex, user=outsider, role=Role.ADMIN),
+        ]
+    )
+    program = Program.objects.create(
+        organization=northwind,
+        name="Graduate Mentoring 2027",
+        guidelines="Be kind. Mentoring is not therapy.",
+        status=ProgramStatus.OPEN,
+    )
+    program.coordinators.add(coordinator)
+    other_program = Program.objects.create(
+        organization=northwind, name="Sales Mentoring", guidelines="Sell kindly.",
+        status=ProgramStatus.OPEN,
+    )
+    other_program.coordinators.add(other_coordinator)
+    globex_program = Program.objects.create(
+        organization=globex, name="Globex Circle", guidelines="Globex rules.",
+        status=ProgramStatus.OPEN,
+    )
+    globex_program.coordinators.add(outsider)
+    q_goals = Question.objects.create(
+        program=program, slug="goals", label="Goals", kind=QuestionKind.MULTIPLE_CHOICE,
+        audience=Audience.MENTEES, choices=["Leadership", "Public speaking"], position=1,
+    )
+    q_department = Question.objects.create(
+        program=program, slug="department", label="Department", kind=QuestionKind.SINGLE_CHOICE,
+        choices=["Engineering", "Sales"], position=2,
+    )
+    q_gender = Question.objects.create(
+        program=program, slug="gender", label="Gender", kind=QuestionKind.SINGLE_CHOICE,
+        choices=["Woman", "Man", "Non-binary"], visibility=Visibility.PRIVATE, required=False,
+        position=3,
+    )
+    now = timezone.now()
+    mentor_participant = Participant.objects.create(
+        program=program, user=mentor, role=ParticipantRole.MENTOR, capacity=2,
+        status=ParticipantStatus.JOINED, joined_at=now, guidelines_accepted_at=now,
+    )
+    mentee_participant = Participant.objects.create(
+        program=program, user=mentee, role=ParticipantRole.MENTEE,
+        status=ParticipantStatus.JOINED, joined_at=now, guidelines_accepted_at=now,
+    )
+    Answer.objects.bulk_create(
+        [
+            Answer(participant=mentee_participant, question=q_goals, value=["Leadership"]),
+            Answer(participant=mentee_participant, question=q_department, value="Sales"),
+            Answer(participant=mentee_participant, question=q_gender, value="Woman"),
+            Answer(participant=mentor_participant, question=q_department, value="Engineering"),
+        ]
+    )
+    pathway = ReferralPathway.objects.create(
+        program=program, name="Employee Assistance", contact="0800 555 0100", position=1
+    )
+    return Personas(
+        northwind=northwind, globex=globex, program=program, other_program=other_program,
+        globex_program=globex_program, admin=admin, coordinator=coordinator,
+        other_coordinator=other_coordinator, mentor=mentor, mentee=mentee, outsider=outsider,
+        mentor_participant=mentor_participant, mentee_participant=mentee_participant,
+        q_goals=q_goals, q_department=q_department, q_gender=q_gender, pathway=pathway,
+    )
