@@ -4,10 +4,8 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _tandem_test_settings(settings):
+def _tandem_test_settings(settings: pytest.FixtureRequest) -> None:
     # Tasks run inline in tests unless a test starts a real worker itself; emails stay in memory.
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
-    }
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.AXES_ENABLED = False

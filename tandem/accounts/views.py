@@ -35,6 +35,4 @@ def signup(request: HttpRequest) -> HttpResponse:
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(safe_next(request))
-    return render(
-        request, "registration/signup.html", {"form": form, "next": safe_next(request)}
-    )
+    return render(request, "registration/signup.html", {"form": form, "next": safe_next(request)})

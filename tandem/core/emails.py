@@ -19,8 +19,7 @@ logger = logging.getLogger(__name__)
 def deliver(*, template: str, to: list[str], context: dict[str, str]) -> None:
     """Render and send one email now. Called by the worker; raises if the server refuses."""
     full_context = {"site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"emails/{template}_subject.txt", full_context)
-    subject = " ".join(subject.split())
+    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", full_context).split())
     text = render_to_string(f"emails/{template}.txt", full_context)
     html = render_to_string(f"emails/{template}.html", full_context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=to)

@@ -92,36 +92,63 @@ def make_personas() -> Personas:
     )
     program.coordinators.add(coordinator)
     other_program = Program.objects.create(
-        organization=northwind, name="Sales Mentoring", guidelines="Sell kindly.",
+        organization=northwind,
+        name="Sales Mentoring",
+        guidelines="Sell kindly.",
         status=ProgramStatus.OPEN,
     )
     other_program.coordinators.add(other_coordinator)
     globex_program = Program.objects.create(
-        organization=globex, name="Globex Circle", guidelines="Globex rules.",
+        organization=globex,
+        name="Globex Circle",
+        guidelines="Globex rules.",
         status=ProgramStatus.OPEN,
     )
     globex_program.coordinators.add(outsider)
     q_goals = Question.objects.create(
-        program=program, slug="goals", label="Goals", kind=QuestionKind.MULTIPLE_CHOICE,
-        audience=Audience.MENTEES, choices=["Leadership", "Public speaking"], position=1,
+        program=program,
+        slug="goals",
+        label="Goals",
+        kind=QuestionKind.MULTIPLE_CHOICE,
+        audience=Audience.MENTEES,
+        choices=["Leadership", "Public speaking"],
+        position=1,
     )
     q_department = Question.objects.create(
-        program=program, slug="department", label="Department", kind=QuestionKind.SINGLE_CHOICE,
-        choices=["Engineering", "Sales"], position=2,
+        program=program,
+        slug="department",
+        label="Department",
+        kind=QuestionKind.SINGLE_CHOICE,
+        choices=["Engineering", "Sales"],
+        position=2,
     )
     q_gender = Question.objects.create(
-        program=program, slug="gender", label="Gender", kind=QuestionKind.SINGLE_CHOICE,
-        choices=["Woman", "Man", "Non-binary"], visibility=Visibility.PRIVATE, required=False,
+        program=program,
+        slug="gender",
+        label="Gender",
+        kind=QuestionKind.SINGLE_CHOICE,
+        choices=["Woman", "Man", "Non-binary"],
+        visibility=Visibility.PRIVATE,
+        required=False,
         position=3,
     )
     now = timezone.now()
     mentor_participant = Participant.objects.create(
-        program=program, user=mentor, role=ParticipantRole.MENTOR, capacity=2,
-        status=ParticipantStatus.JOINED, joined_at=now, guidelines_accepted_at=now,
+        program=program,
+        user=mentor,
+        role=ParticipantRole.MENTOR,
+        capacity=2,
+        status=ParticipantStatus.JOINED,
+        joined_at=now,
+        guidelines_accepted_at=now,
     )
     mentee_participant = Participant.objects.create(
-        program=program, user=mentee, role=ParticipantRole.MENTEE,
-        status=ParticipantStatus.JOINED, joined_at=now, guidelines_accepted_at=now,
+        program=program,
+        user=mentee,
+        role=ParticipantRole.MENTEE,
+        status=ParticipantStatus.JOINED,
+        joined_at=now,
+        guidelines_accepted_at=now,
     )
     Answer.objects.bulk_create(
         [
@@ -135,9 +162,21 @@ def make_personas() -> Personas:
         program=program, name="Employee Assistance", contact="0800 555 0100", position=1
     )
     return Personas(
-        northwind=northwind, globex=globex, program=program, other_program=other_program,
-        globex_program=globex_program, admin=admin, coordinator=coordinator,
-        other_coordinator=other_coordinator, mentor=mentor, mentee=mentee, outsider=outsider,
-        mentor_participant=mentor_participant, mentee_participant=mentee_participant,
-        q_goals=q_goals, q_department=q_department, q_gender=q_gender, pathway=pathway,
+        northwind=northwind,
+        globex=globex,
+        program=program,
+        other_program=other_program,
+        globex_program=globex_program,
+        admin=admin,
+        coordinator=coordinator,
+        other_coordinator=other_coordinator,
+        mentor=mentor,
+        mentee=mentee,
+        outsider=outsider,
+        mentor_participant=mentor_participant,
+        mentee_participant=mentee_participant,
+        q_goals=q_goals,
+        q_department=q_department,
+        q_gender=q_gender,
+        pathway=pathway,
     )

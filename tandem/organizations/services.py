@@ -21,7 +21,9 @@ def organization_create(*, name: str, admin: User, slug: str = "") -> Organizati
 
 
 @transaction.atomic
-def membership_ensure(*, organization: Organization, user: User, role: str = Role.MEMBER) -> Membership:
+def membership_ensure(
+    *, organization: Organization, user: User, role: str = Role.MEMBER
+) -> Membership:
     """A membership with at least `role`; an existing higher role is never lowered."""
     membership, created = Membership.objects.get_or_create(
         organization=organization, user=user, defaults={"role": role}
@@ -91,6 +93,4 @@ def coordinator_invitation_accept(*, token: str, user: User) -> Membership:
         )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at", "updated_at"])
-    return membership_ensure(
-        organization=invitation.organization, user=user, role=invitation.role
-    )
+    return membership_ensure(organization=invitation.organization, user=user, role=invitation.role)

@@ -45,35 +45,112 @@ SKILLS = [
 ]
 DEPARTMENTS = ["Engineering", "Sales", "Marketing", "Finance", "Operations", "People", "Product"]
 FIRST = [
-    "Ada", "Ben", "Chloé", "Dev", "Elif", "Farah", "Gus", "Hana", "Ivan", "Jun", "Kofi", "Lena",
-    "Mateo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tomás", "Uma", "Viktor", "Wen",
-    "Xavier", "Yara", "Zoe",
+    "Ada",
+    "Ben",
+    "Chloé",
+    "Dev",
+    "Elif",
+    "Farah",
+    "Gus",
+    "Hana",
+    "Ivan",
+    "Jun",
+    "Kofi",
+    "Lena",
+    "Mateo",
+    "Nia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tomás",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Xavier",
+    "Yara",
+    "Zoe",
 ]
 LAST = [
-    "Okafor", "Lindqvist", "Moreau", "Patel", "Yilmaz", "Haddad", "Novak", "Sato", "Petrov",
-    "Kim", "Mensah", "Fischer", "García", "Adeyemi", "Rahman", "Iyer", "Walsh", "Costa",
-    "Nieminen", "Alves", "Chen", "Horvath", "Liu", "Dubois", "Santos", "Berg",
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Patel",
+    "Yilmaz",
+    "Haddad",
+    "Novak",
+    "Sato",
+    "Petrov",
+    "Kim",
+    "Mensah",
+    "Fischer",
+    "García",
+    "Adeyemi",
+    "Rahman",
+    "Iyer",
+    "Walsh",
+    "Costa",
+    "Nieminen",
+    "Alves",
+    "Chen",
+    "Horvath",
+    "Liu",
+    "Dubois",
+    "Santos",
+    "Berg",
 ]
 
 QUESTIONS: list[dict[str, Any]] = [
-    {"slug": "goals", "label": "What do you want to grow in?", "kind": QuestionKind.MULTIPLE_CHOICE,
-     "audience": Audience.MENTEES, "choices": SKILLS},
-    {"slug": "expertise", "label": "What can you help others with?",
-     "kind": QuestionKind.MULTIPLE_CHOICE, "audience": Audience.MENTORS, "choices": SKILLS},
-    {"slug": "department", "label": "Your department", "kind": QuestionKind.SINGLE_CHOICE,
-     "choices": DEPARTMENTS},
+    {
+        "slug": "goals",
+        "label": "What do you want to grow in?",
+        "kind": QuestionKind.MULTIPLE_CHOICE,
+        "audience": Audience.MENTEES,
+        "choices": SKILLS,
+    },
+    {
+        "slug": "expertise",
+        "label": "What can you help others with?",
+        "kind": QuestionKind.MULTIPLE_CHOICE,
+        "audience": Audience.MENTORS,
+        "choices": SKILLS,
+    },
+    {
+        "slug": "department",
+        "label": "Your department",
+        "kind": QuestionKind.SINGLE_CHOICE,
+        "choices": DEPARTMENTS,
+    },
     {"slug": "languages", "label": "Languages you can mentor in", "kind": QuestionKind.LANGUAGES},
     {"slug": "timezone", "label": "Your time zone", "kind": QuestionKind.TIMEZONE},
     {"slug": "years_experience", "label": "Years of work experience", "kind": QuestionKind.NUMBER},
-    {"slug": "meeting", "label": "How would you like to meet?", "kind": QuestionKind.SINGLE_CHOICE,
-     "choices": ["In person", "Video call", "Either"]},
-    {"slug": "confidence", "label": "How confident do you feel in your career right now?",
-     "kind": QuestionKind.SCALE, "audience": Audience.MENTEES},
-    {"slug": "about", "label": "A few words about you", "kind": QuestionKind.LONG_TEXT,
-     "required": False},
-    {"slug": "gender", "label": "Gender (private: used only to balance matches)",
-     "kind": QuestionKind.SINGLE_CHOICE, "required": False, "visibility": Visibility.PRIVATE,
-     "choices": ["Woman", "Man", "Non-binary", "Prefer not to say"]},
+    {
+        "slug": "meeting",
+        "label": "How would you like to meet?",
+        "kind": QuestionKind.SINGLE_CHOICE,
+        "choices": ["In person", "Video call", "Either"],
+    },
+    {
+        "slug": "confidence",
+        "label": "How confident do you feel in your career right now?",
+        "kind": QuestionKind.SCALE,
+        "audience": Audience.MENTEES,
+    },
+    {
+        "slug": "about",
+        "label": "A few words about you",
+        "kind": QuestionKind.LONG_TEXT,
+        "required": False,
+    },
+    {
+        "slug": "gender",
+        "label": "Gender (private: used only to balance matches)",
+        "kind": QuestionKind.SINGLE_CHOICE,
+        "required": False,
+        "visibility": Visibility.PRIVATE,
+        "choices": ["Woman", "Man", "Non-binary", "Prefer not to say"],
+    },
 ]
 
 GUIDELINES = """Mentoring in this program is a relationship between colleagues who want to learn \
@@ -86,15 +163,24 @@ your manager or HR must handle. If a conversation goes there, use "Get other sup
 Be on time, keep what you hear confidential, and say so kindly if something is not working."""
 
 PATHWAYS = [
-    {"name": "Employee Assistance Program", "contact": "0800 555 0100 (free, 24/7)",
-     "description": "Confidential counselling for personal and work worries.",
-     "when_to_use": "Stress, grief, money or relationship worries."},
-    {"name": "People team", "contact": "people@northwind.example",
-     "description": "Questions about your contract, leave or a workplace conflict.",
-     "when_to_use": "Anything about employment, conduct or safety at work."},
-    {"name": "Crisis line", "contact": "Call or text 988",
-     "description": "Immediate help if you or someone else is in danger.",
-     "when_to_use": "Right now, whenever it is urgent."},
+    {
+        "name": "Employee Assistance Program",
+        "contact": "0800 555 0100 (free, 24/7)",
+        "description": "Confidential counselling for personal and work worries.",
+        "when_to_use": "Stress, grief, money or relationship worries.",
+    },
+    {
+        "name": "People team",
+        "contact": "people@northwind.example",
+        "description": "Questions about your contract, leave or a workplace conflict.",
+        "when_to_use": "Anything about employment, conduct or safety at work.",
+    },
+    {
+        "name": "Crisis line",
+        "contact": "Call or text 988",
+        "description": "Immediate help if you or someone else is in danger.",
+        "when_to_use": "Right now, whenever it is urgent.",
+    },
 ]
 
 
@@ -111,14 +197,18 @@ def create_questions(program: Program) -> list[Question]:
 def random_answers(rng: random.Random, role: str) -> dict[str, Any]:
     """Plausible answers: skewed skills, a home time zone with spread, a few languages."""
     weights = [8, 5, 6, 7, 3, 2, 4, 3]
-    picked = {s for s in rng.choices(SKILLS, weights=weights, k=rng.randint(1, 3))}
+    picked = set(rng.choices(SKILLS, weights=weights, k=rng.randint(1, 3)))
     tz = rng.choice([-5, -5, 0, 1, 1, 2, 5.5, 8, 10])
-    languages = {"en"} | ({rng.choice(["fr", "de", "es", "pt", "hi", "zh"])} if rng.random() < 0.4 else set())
+    languages = {"en"} | (
+        {rng.choice(["fr", "de", "es", "pt", "hi", "zh"])} if rng.random() < 0.4 else set()
+    )
     answers: dict[str, Any] = {
         "department": rng.choice(DEPARTMENTS),
         "languages": sorted(languages),
         "timezone": tz,
-        "years_experience": rng.randint(8, 25) if role == ParticipantRole.MENTOR else rng.randint(0, 6),
+        "years_experience": rng.randint(8, 25)
+        if role == ParticipantRole.MENTOR
+        else rng.randint(0, 6),
         "meeting": rng.choice(["In person", "Video call", "Either"]),
     }
     ordered = [s for s in SKILLS if s in picked]
@@ -128,12 +218,14 @@ def random_answers(rng: random.Random, role: str) -> dict[str, Any]:
         answers["goals"] = ordered
         answers["confidence"] = rng.randint(1, 5)
     if rng.random() < 0.6:
-        answers["about"] = rng.choice([
-            "I like long walks and short meetings.",
-            "Curious about how other teams work.",
-            "Happy to share what I learned the hard way.",
-            "Looking to grow into a lead role.",
-        ])
+        answers["about"] = rng.choice(
+            [
+                "I like long walks and short meetings.",
+                "Curious about how other teams work.",
+                "Happy to share what I learned the hard way.",
+                "Looking to grow into a lead role.",
+            ]
+        )
     if rng.random() < 0.8:
         answers["gender"] = rng.choice(["Woman", "Man", "Non-binary", "Prefer not to say"])
     return answers
@@ -190,9 +282,7 @@ def populate_program(
             for i in chunk
         ]
         User.objects.bulk_create(users, ignore_conflicts=True)
-        by_email = {
-            u.email: u for u in User.objects.filter(email__in=[u.email for u in users])
-        }
+        by_email = {u.email: u for u in User.objects.filter(email__in=[u.email for u in users])}
         participants = [
             Participant(
                 program=program,
@@ -214,7 +304,9 @@ def populate_program(
         for k, i in enumerate(chunk):
             participant = stored[by_email[users[k].email].pk]
             for slug, value in random_answers(rng, roles[i]).items():
-                answers.append(Answer(participant=participant, question=questions[slug], value=value))
+                answers.append(
+                    Answer(participant=participant, question=questions[slug], value=value)
+                )
         Answer.objects.bulk_create(answers, ignore_conflicts=True)
         created += len(participants)
     return created
@@ -230,7 +322,9 @@ def load_demo() -> dict[str, str]:
     mentee = user_with_password("mentee@example.com", "Mia Mentee", password_hash)
     outsider = user_with_password("outsider@example.org", "Oscar Outsider", password_hash)
 
-    northwind, _ = Organization.objects.get_or_create(slug="northwind", defaults={"name": "Northwind"})
+    northwind, _ = Organization.objects.get_or_create(
+        slug="northwind", defaults={"name": "Northwind"}
+    )
     globex, _ = Organization.objects.get_or_create(slug="globex", defaults={"name": "Globex"})
     for org, user, role in [
         (northwind, admin, Role.ADMIN),
@@ -261,20 +355,31 @@ def load_demo() -> dict[str, str]:
         for position, spec in enumerate(PATHWAYS, start=1):
             ReferralPathway.objects.create(program=program, position=position, **spec)
         populate_program(
-            program=program, mentors=30, mentees=60, seed=2027,
-            email_domain="northwind.example", password_hash=password_hash,
+            program=program,
+            mentors=30,
+            mentees=60,
+            seed=2027,
+            email_domain="northwind.example",
+            password_hash=password_hash,
         )
         rng = random.Random(7)
         questions = {q.slug: q for q in program.questions.all()}
-        for user, role in [(mentor, ParticipantRole.MENTOR), (mentee, ParticipantRole.MENTEE)]:
+        for user, participant_role in [
+            (mentor, ParticipantRole.MENTOR),
+            (mentee, ParticipantRole.MENTEE),
+        ]:
             participant = Participant.objects.create(
-                program=program, user=user, role=role, status=ParticipantStatus.JOINED,
-                capacity=2 if role == ParticipantRole.MENTOR else None,
-                guidelines_accepted_at=timezone.now(), joined_at=timezone.now(),
+                program=program,
+                user=user,
+                role=participant_role,
+                status=ParticipantStatus.JOINED,
+                capacity=2 if participant_role == ParticipantRole.MENTOR else None,
+                guidelines_accepted_at=timezone.now(),
+                joined_at=timezone.now(),
             )
             Answer.objects.bulk_create(
                 Answer(participant=participant, question=questions[slug], value=value)
-                for slug, value in random_answers(rng, role).items()
+                for slug, value in random_answers(rng, participant_role).items()
             )
 
     globex_program, created = Program.objects.get_or_create(
@@ -290,7 +395,9 @@ def load_demo() -> dict[str, str]:
     globex_program.coordinators.add(outsider)
     if created:
         ReferralPathway.objects.create(
-            program=globex_program, name="Globex People team", contact="people@globex.example",
+            program=globex_program,
+            name="Globex People team",
+            contact="people@globex.example",
             position=1,
         )
         create_questions(globex_program)

@@ -27,6 +27,8 @@ from tandem.programs.questions import (
     timezone_label,
 )
 
+LANGUAGE_CHOICES: list[tuple[str, str]] = sorted(LANGUAGES.items(), key=lambda item: item[1])
+
 
 class ProgramForm(forms.ModelForm):
     class Meta:
@@ -115,7 +117,9 @@ class QuestionForm(forms.ModelForm):
             if len(choices) < 2:
                 self.add_error("choices_text", "A choice question needs at least two choices.")
             elif any(";" in c for c in choices):
-                self.add_error("choices_text", "A choice cannot contain “;” (it separates CSV values).")
+                self.add_error(
+                    "choices_text", "A choice cannot contain “;” (it separates CSV values)."
+                )
         else:
             choices = []
         cleaned["choices"] = choices
@@ -162,9 +166,9 @@ class BulkInviteForm(forms.Form):
 
     def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [
-            (r, ParticipantRole(r).label) for r in program.roles_allowed
-        ]
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)
+        role_field.choices = [(r, ParticipantRole(r).label) for r in program.roles_allowed]
 
     def clean_emails(self) -> list[str]:
         raw = re.split(r"[\s,;]+", self.cleaned_data["emails"])
@@ -179,7 +183,9 @@ class BulkInviteForm(forms.Form):
         if bad:
             raise ValidationError(f"Not valid email addresses: {', '.join(bad[:10])}")
         if len(addresses) > 5000:
-            raise ValidationError("Invite at most 5,000 people at once; use the CSV import for more.")
+            raise ValidationError(
+                "Invite at most 5,000 people at once; use the CSV import for more."
+            )
         return addresses
 
 
@@ -192,14 +198,12 @@ class CoordinatorAddForm(forms.Form):
 
     def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = candidates
+        self.fields["user"] = forms.ModelChoiceField(queryset=candidates, label="Coordinator")
 
 
 class ParticipantFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False)
-    role = forms.ChoiceField(
-        required=False, choices=[("", "Any role"), *ParticipantRole.choices]
-    )
+    role = forms.ChoiceField(required=False, choices=[("", "Any role"), *ParticipantRole.choices])
     status = forms.ChoiceField(
         required=False, choices=[("", "Any status"), *ParticipantStatus.choices]
     )
@@ -233,9 +237,7 @@ def _field_for(question: Question, required: bool) -> forms.Field:
     }
     kind = question.kind
     if kind == QuestionKind.SINGLE_CHOICE:
-        return forms.ChoiceField(
-            choices=[("", "—"), *((c, c) for c in question.choices)], **common
-        )
+        return forms.ChoiceField(choices=[("", "—"), *((c, c) for c in question.choices)], **common)
     if kind == QuestionKind.MULTIPLE_CHOICE:
         return forms.MultipleChoiceField(
             choices=[(c, c) for c in question.choices],
@@ -263,7 +265,7 @@ def _field_for(question: Question, required: bool) -> forms.Field:
         )
     if kind == QuestionKind.LANGUAGES:
         return forms.MultipleChoiceField(
-            choices=sorted(LANGUAGES.items(), key=lambda kv: kv[1]),
+            choices=LANGUAGE_CHOICES,
             widget=forms.SelectMultiple(attrs={"size": 6}),
             **common,
         )
@@ -341,9 +343,9 @@ class RoleForm(forms.Form):
 
     def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [
-            (r, ParticipantRole(r).label) for r in program.roles_allowed
-        ]
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)
+        role_field.choices = [(r, ParticipantRole(r).label) for r in program.roles_allowed]
 
 
 def participant_answers_current(participant: Participant) -> dict[int, Any]:

@@ -125,7 +125,9 @@ def parse_participants_csv(program: Program, file: IO[bytes] | IO[str]) -> list[
             record = dict(zip(columns, cells, strict=True))
             row_errors: list[str] = []
 
-            def fail(column: str, message: str, line: int = line, errs: list[str] = row_errors) -> None:
+            def fail(
+                column: str, message: str, line: int = line, errs: list[str] = row_errors
+            ) -> None:
                 errs.append(f"Row {line}, column “{column}”: {message}")
 
             email = normalize_email(record.get("email", ""))
@@ -223,7 +225,6 @@ def participants_import_csv(
                     role=row.role,
                     capacity=row.capacity,
                     status=ParticipantStatus.INVITED,
-                    invited_at=now,
                 )
             )
         elif (participant.role, participant.capacity) != (row.role, row.capacity):
@@ -256,20 +257,22 @@ def _answers_replace(
     for chunk in _chunks(pids):
         for answer in Answer.objects.filter(participant_id__in=chunk, question_id__in=question_ids):
             stored[(answer.participant_id, answer.question_id)] = answer
-    to_create, to_update, to_delete = [], [], []
+    to_create: list[Answer] = []
+    to_update: list[Answer] = []
+    to_delete: list[int] = []
     now = timezone.now()
     for row in rows:
         pid = participant_ids[users[row.email].pk]
         for question, value in row.answers.items():
-            answer = stored.get((pid, question.pk))
+            found = stored.get((pid, question.pk))
             if value is None:
-                if answer is not None:
-                    to_delete.append(answer.pk)
-            elif answer is None:
+                if found is not None:
+                    to_delete.append(found.pk)
+            elif found is None:
                 to_create.append(Answer(participant_id=pid, question=question, value=value))
-            elif answer.value != value:
-                answer.value, answer.updated_at = value, now
-                to_update.append(answer)
+            elif found.value != value:
+                found.value, found.updated_at = value, now
+                to_update.append(found)
     for chunk in _chunks(to_delete):
         Answer.objects.filter(pk__in=chunk).delete()
     Answer.objects.bulk_create(to_create, batch_size=CHUNK)

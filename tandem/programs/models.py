@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -122,9 +122,7 @@ class Program(TimeStampedModel):
                 condition=Q(status__in=ProgramStatus.values), name="program_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(smart_matching=True)
-                | Q(manual_matching=True)
-                | Q(self_matching=True),
+                condition=Q(smart_matching=True) | Q(manual_matching=True) | Q(self_matching=True),
                 name="program_has_matching_mode",
             ),
         ]

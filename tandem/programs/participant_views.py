@@ -57,7 +57,9 @@ def _program_for_link(token: str) -> Program:
     return program
 
 
-def _refused(request: HttpRequest, program: Program, error: services.EnrolmentRefused) -> HttpResponse:
+def _refused(
+    request: HttpRequest, program: Program, error: services.EnrolmentRefused
+) -> HttpResponse:
     return render(
         request,
         "programs/join_refused.html",
@@ -142,7 +144,9 @@ def _joinable_program(request: HttpRequest, program_id: int) -> tuple[Program, H
             program=program, user=_user(request), status=ParticipantStatus.INVITED
         ).exists()
     )
-    if program is None or (progress is None and not invited and not _came_by_link(request, program)):
+    if program is None or (
+        progress is None and not invited and not _came_by_link(request, program)
+    ):
         raise Http404("Open the program's invite link to join it.")
     try:
         services.enrolment_check(program=program, user=_user(request))
@@ -207,12 +211,15 @@ def join_answers(request: HttpRequest, program_id: int) -> HttpResponse:
         return redirect("programs:join_guidelines", program.pk)
     role = progress["role"]
     is_mentor = role in (ParticipantRole.MENTOR, ParticipantRole.BOTH)
+    # An invited (e.g. imported) person finds the answers the coordinator already has.
+    invitation = Participant.objects.filter(program=program, user=_user(request)).first()
     form = AnswersForm(
         request.POST or None,
         questions=list(program.questions.all()),
         role=role,
+        current=participant_answers_current(invitation) if invitation else None,
         ask_capacity=is_mentor,
-        capacity=program.default_mentor_capacity,
+        capacity=(invitation.capacity if invitation else None) or program.default_mentor_capacity,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -242,7 +249,9 @@ def join_answers(request: HttpRequest, program_id: int) -> HttpResponse:
 def join_done(request: HttpRequest, program_id: int) -> HttpResponse:
     participant = selectors.get_participation_for(_user(request), program_id)
     return render(
-        request, "programs/join_done.html", {"program": participant.program, "participant": participant}
+        request,
+        "programs/join_done.html",
+        {"program": participant.program, "participant": participant},
     )
 
 

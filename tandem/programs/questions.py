@@ -101,8 +101,10 @@ def _choice(value: str, choices: Sequence[str]) -> str:
 
 
 def is_blank(raw: Any) -> bool:
-    return raw is None or (isinstance(raw, str | list | tuple) and len(raw) == 0) or (
-        isinstance(raw, str) and not raw.strip()
+    return (
+        raw is None
+        or (isinstance(raw, str | list | tuple) and len(raw) == 0)
+        or (isinstance(raw, str) and not raw.strip())
     )
 
 
@@ -141,12 +143,16 @@ def parse_answer(question: Question, raw: Any) -> AnswerValue | None:
             try:
                 offset = sign * (int(hours) + int(minutes) / 60)
             except ValueError:
-                raise ValidationError(f"must be a UTC offset such as +2 or -5:30, got {raw}") from None
+                raise ValidationError(
+                    f"must be a UTC offset such as +2 or -5:30, got {raw}"
+                ) from None
         else:
             try:
                 offset = float(_number(text or "0"))
             except ValidationError:
-                raise ValidationError(f"must be a UTC offset such as +2 or -5:30, got {raw}") from None
+                raise ValidationError(
+                    f"must be a UTC offset such as +2 or -5:30, got {raw}"
+                ) from None
         if offset not in TIMEZONE_OFFSETS:
             raise ValidationError(f"must be a UTC offset between -12 and +14, got {raw}")
         return int(offset) if offset == int(offset) else offset

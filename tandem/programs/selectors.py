@@ -29,8 +29,8 @@ from tandem.programs.questions import display_answer
 def get_program_for_coordinator(user: User, program_id: int) -> Program:
     """A program `user` coordinates (or administers through its organization), else 404."""
     try:
-        return Program.objects.coordinated_by(user).select_related("organization").get(
-            pk=program_id
+        return (
+            Program.objects.coordinated_by(user).select_related("organization").get(pk=program_id)
         )
     except Program.DoesNotExist:
         raise Http404("No such program.") from None
@@ -46,7 +46,9 @@ def get_participation_for(user: User, program_id: int) -> Participant:
         raise Http404("You are not in this program.") from None
 
 
-def get_participant_for_coordinator(user: User, program_id: int, participant_id: int) -> Participant:
+def get_participant_for_coordinator(
+    user: User, program_id: int, participant_id: int
+) -> Participant:
     program = get_program_for_coordinator(user, program_id)
     try:
         participant = program.participants.select_related("user").get(pk=participant_id)
@@ -126,6 +128,11 @@ def program_counts(program: Program) -> ProgramCounts:
         .annotate(n=Count("id"))
     )
     return ProgramCounts(by_role_status={(r, s): n for r, s, n in grouped})
+
+
+def participants_not_yet_invited(program: Program) -> QuerySet[Participant]:
+    """Added by import but never emailed their invitation."""
+    return program.participants.filter(status=ParticipantStatus.INVITED, invited_at__isnull=True)
 
 
 def filterable_questions(program: Program) -> list[Question]:

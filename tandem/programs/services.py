@@ -246,7 +246,9 @@ def enrolment_check(*, program: Program, user: User) -> Participant | None:
     existing = Participant.objects.filter(program=program, user=user).first()
     if existing is not None:
         if existing.status == ParticipantStatus.JOINED:
-            raise EnrolmentRefused(f"You have already joined {program.name}.", code="already_joined")
+            raise EnrolmentRefused(
+                f"You have already joined {program.name}.", code="already_joined"
+            )
         if existing.status == ParticipantStatus.WITHDRAWN:
             raise EnrolmentRefused(
                 f"You withdrew from {program.name}. To take part again, ask its coordinator.",
@@ -297,11 +299,13 @@ def participant_join(
     }
     if pending is not None:
         # Only the invited row moves; a concurrent join already moved it and this one is refused.
-        moved = Participant.objects.filter(
-            pk=pending.pk, status=ParticipantStatus.INVITED
-        ).update(**fields, updated_at=now)
+        moved = Participant.objects.filter(pk=pending.pk, status=ParticipantStatus.INVITED).update(
+            **fields, updated_at=now
+        )
         if not moved:
-            raise EnrolmentRefused(f"You have already joined {program.name}.", code="already_joined")
+            raise EnrolmentRefused(
+                f"You have already joined {program.name}.", code="already_joined"
+            )
         participant = Participant.objects.get(pk=pending.pk)
     else:
         try:
@@ -315,7 +319,9 @@ def participant_join(
     return participant
 
 
-def answers_save(*, participant: Participant, answers: Mapping[Question, AnswerValue | None]) -> None:
+def answers_save(
+    *, participant: Participant, answers: Mapping[Question, AnswerValue | None]
+) -> None:
     """Store answers (a None answer deletes the stored one). Caller holds the transaction."""
     blank = [q.pk for q, v in answers.items() if v is None]
     if blank:
@@ -355,9 +361,11 @@ def participant_update_profile(
 
 @transaction.atomic
 def participant_withdraw(*, participant: Participant) -> Participant:
-    updated = Participant.objects.filter(pk=participant.pk).exclude(
-        status=ParticipantStatus.WITHDRAWN
-    ).update(status=ParticipantStatus.WITHDRAWN, withdrawn_at=timezone.now())
+    updated = (
+        Participant.objects.filter(pk=participant.pk)
+        .exclude(status=ParticipantStatus.WITHDRAWN)
+        .update(status=ParticipantStatus.WITHDRAWN, withdrawn_at=timezone.now())
+    )
     participant.refresh_from_db()
     if not updated:
         raise ValidationError("You have already withdrawn from this program.")
@@ -412,7 +420,9 @@ def participants_invite(
     return invited, [a for a in addresses if a in existing]
 
 
-def user_get_or_create_many(emails: Iterable[str], names: Mapping[str, str] | None = None) -> dict[str, User]:
+def user_get_or_create_many(
+    emails: Iterable[str], names: Mapping[str, str] | None = None
+) -> dict[str, User]:
     """Users for these (normalized) addresses, creating the missing ones without a password.
 
     A user created here signs in for the first time through their invitation link.
@@ -431,10 +441,23 @@ def user_get_or_create_many(emails: Iterable[str], names: Mapping[str, str] | No
     return found
 
 
+@transaction.atomic
+def participants_send_pending_invitations(*, program: Program, invited_by: User) -> int:
+    """Email everyone added (e.g. by import) but not yet invited. Returns how many."""
+    pending = list(
+        Participant.objects.select_for_update()
+        .filter(program=program, status=ParticipantStatus.INVITED, invited_at__isnull=True)
+        .select_related("user", "program__organization")
+    )
+    Participant.objects.filter(pk__in=[p.pk for p in pending]).update(invited_at=timezone.now())
+    for participant in pending:
+        _invitation_email(participant, invited_by)
+    return len(pending)
+
+
 def participant_resend_invitation(*, participant: Participant, invited_by: User) -> None:
     with transaction.atomic():
         Participant.objects.filter(pk=participant.pk).update(
             invited_at=timezone.now(), updated_at=timezone.now()
         )
         _invitation_email(participant, invited_by)
-

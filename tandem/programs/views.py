@@ -262,7 +262,9 @@ def coordinators(request: HttpRequest, program_id: int) -> HttpResponse:
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                messages.success(request, f"{user.display_name} no longer coordinates this program.")
+                messages.success(
+                    request, f"{user.display_name} no longer coordinates this program."
+                )
             return redirect("programs:coordinators", program.pk)
         if form.is_valid():
             services.program_add_coordinator(program=program, user=form.cleaned_data["user"])
@@ -285,13 +287,19 @@ def invitations(request: HttpRequest, program_id: int) -> HttpResponse:
     link_form = InviteLinkForm(
         request.POST if "save_link" in request.POST else None, instance=program
     )
-    bulk_form = BulkInviteForm(
-        request.POST if "invite" in request.POST else None, program=program
-    )
+    bulk_form = BulkInviteForm(request.POST if "invite" in request.POST else None, program=program)
     if request.method == "POST":
         if "rotate" in request.POST:
             services.program_rotate_invite_link(program=program)
-            messages.success(request, "A new invite link replaces the old one, which no longer works.")
+            messages.success(
+                request, "A new invite link replaces the old one, which no longer works."
+            )
+            return redirect("programs:invitations", program.pk)
+        if "send_pending" in request.POST:
+            sent = services.participants_send_pending_invitations(
+                program=program, invited_by=_user(request)
+            )
+            messages.success(request, f"Sent {sent} invitation{'s' if sent != 1 else ''}.")
             return redirect("programs:invitations", program.pk)
         if "save_link" in request.POST and link_form.is_valid():
             services.program_update(program=program, fields=link_form.cleaned_data)
@@ -313,7 +321,13 @@ def invitations(request: HttpRequest, program_id: int) -> HttpResponse:
     return render(
         request,
         "programs/invitations.html",
-        {"program": program, "link_form": link_form, "bulk_form": bulk_form, "join_url": join_url},
+        {
+            "program": program,
+            "link_form": link_form,
+            "bulk_form": bulk_form,
+            "join_url": join_url,
+            "not_yet_invited": selectors.participants_not_yet_invited(program).count(),
+        },
     )
 
 
