@@ -40,17 +40,21 @@ def _dev_secret_key() -> str:
 
 
 DEBUG = env_bool("DEBUG")
-# Production means: not DEBUG and not explicitly allowed to use the development key.
+# TANDEM_PRODUCTION=1 marks a real deployment: a SECRET_KEY must be given, DEBUG and the demo
+# are refused, and HTTPS settings default on.
+PRODUCTION = env_bool("TANDEM_PRODUCTION")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when TANDEM_PRODUCTION=1.")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("TANDEM_REQUIRE_SECRET_KEY", default=False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production.")
+    if PRODUCTION:
+        raise ImproperlyConfigured("SECRET_KEY must be set when TANDEM_PRODUCTION=1.")
     SECRET_KEY = _dev_secret_key()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-DEMO_MODE = env_bool("TANDEM_DEMO")
+DEMO_MODE = env_bool("TANDEM_DEMO") and not PRODUCTION
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -155,10 +159,11 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG and env_bool("HTTPS"))
-SESSION_COOKIE_SECURE = env_bool("HTTPS")
-CSRF_COOKIE_SECURE = env_bool("HTTPS")
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+HTTPS = env_bool("HTTPS", default=PRODUCTION)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=HTTPS)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
 if env_bool("BEHIND_PROXY"):
@@ -266,4 +271,3 @@ LOGGING = {
 
 # --- Tandem ---------------------------------------------------------------------------------
 PARTICIPANTS_PER_PAGE = 50
-INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "30"))

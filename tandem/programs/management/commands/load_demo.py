@@ -10,8 +10,10 @@ class Command(BaseCommand):
     help = "Load the demo organizations, program and people (idempotent; never in production)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not (settings.DEBUG or settings.DEMO_MODE):
-            raise CommandError("Demo data loads only with DEBUG=1 or TANDEM_DEMO=1.")
+        if settings.PRODUCTION or not (settings.DEBUG or settings.DEMO_MODE):
+            raise CommandError(
+                "Demo data loads only with DEBUG=1 or TANDEM_DEMO=1, never in production."
+            )
         logins = load_demo()
         self.stdout.write("Demo data is loaded. Log in at /accounts/login/ with:")
         for email, what in logins.items():
