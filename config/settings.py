@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tandem.core.context_processors.site",
+                "tandem.organizations.context_processors.roles",
             ],
         },
     },

@@ -122,7 +122,7 @@ QUESTIONS: list[dict[str, Any]] = [
         "kind": QuestionKind.SINGLE_CHOICE,
         "choices": DEPARTMENTS,
     },
-    {"slug": "languages", "label": "Languages you can mentor in", "kind": QuestionKind.LANGUAGES},
+    {"slug": "languages", "label": "Languages you can meet in", "kind": QuestionKind.LANGUAGES},
     {"slug": "timezone", "label": "Your time zone", "kind": QuestionKind.TIMEZONE},
     {"slug": "years_experience", "label": "Years of work experience", "kind": QuestionKind.NUMBER},
     {

@@ -266,7 +266,7 @@ def _field_for(question: Question, required: bool) -> forms.Field:
     if kind == QuestionKind.LANGUAGES:
         return forms.MultipleChoiceField(
             choices=LANGUAGE_CHOICES,
-            widget=forms.SelectMultiple(attrs={"size": 6}),
+            widget=forms.CheckboxSelectMultiple,
             **common,
         )
     raise ValueError(f"unknown question kind {kind!r}")
