@@ -17,6 +17,7 @@ from django.utils import timezone
 from tandem.accounts.models import User, normalize_email
 from tandem.core.emails import email_after_commit
 from tandem.organizations.models import Membership, Organization, Role
+from tandem.organizations.services import membership_ensure
 from tandem.programs.models import (
     CHOICE_KINDS,
     Answer,
@@ -316,6 +317,8 @@ def participant_join(
                 f"You have already joined {program.name}.", code="already_joined"
             ) from None
     answers_save(participant=participant, answers=answers)
+    # Taking part makes a person a member of the organization (never lowers a higher role).
+    membership_ensure(organization=program.organization, user=user)
     return participant
 
 
