@@ -1,0 +1,384 @@
+"""The access matrix: every URL pattern of the project x every persona, with the expected status.
+
+The table below is written from the product rules (PRODUCT.md, STYLE.md), not from what the code
+returns: anything outside a person's reach is a 404, so a page never tells an outsider, a
+participant or the coordinator of another program that an object exists. A URL pattern missing
+from the table fails the suite, so a new view cannot escape the matrix.
+
+Each request runs in a savepoint that is rolled back, so a POST by one persona (a withdrawal, a
+move) cannot change what the next persona sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.test import Client, TestCase
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from tandem.accounts.models import User
+from tandem.core.testing import make_personas, make_user
+from tandem.organizations.models import CoordinatorInvitation, Membership, Role
+from tandem.programs.models import Participant, ParticipantRole, ParticipantStatus, Question
+
+PERSONAS = (
+    "anonymous",
+    "outsider",
+    "mentee",
+    "mentor",
+    "other_coordinator",
+    "coordinator",
+    "admin",
+)
+
+
+@dataclass(frozen=True)
+class Go:
+    """A 302 to the named URL; `args` name the persona objects' ids it takes (program_id…)."""
+
+    name: str
+    args: tuple[str, ...] = ()
+    with_next: bool = False  # the login page, with ?next= leading back to the page asked for
+
+    def path(self, kwargs: dict[str, Any]) -> str:
+        return reverse(self.name, kwargs={a: kwargs[a] for a in self.args})
+
+
+LOGIN = Go("login", with_next=True)  # anonymous visitors are sent to log in
+HOME = Go("home")
+TO_GUIDELINES = Go("programs:join_guidelines", ("program_id",))  # the first step of joining
+OK, REFUSED, NOT_FOUND, NOT_ALLOWED = 200, 403, 404, 405
+Outcome = int | Go
+
+# What a participant-only page gives: the person's own page, 404 for everyone else.
+PARTICIPANT_ONLY: tuple[Outcome, ...] = (LOGIN, 404, OK, OK, 404, 404, 404)
+# What a coordinator page of the program gives: its coordinators and the org admin only.
+COORDINATOR_ONLY: tuple[Outcome, ...] = (LOGIN, 404, 404, 404, 404, OK, OK)
+
+
+def _coordinator_only(then: Outcome) -> tuple[Outcome, ...]:
+    return (LOGIN, 404, 404, 404, 404, then, then)
+
+
+# URL name → (method, outcome per persona in PERSONAS order).
+# GET pages are fetched; FORM pages (GET and POST) are fetched, and also POSTed to (empty) by
+# every persona who may not use them, which must get the same refusal; POST-only views are
+# POSTed to (empty) and must refuse a GET with 405.
+MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
+    # --- Accounts: public pages; logged-in visitors are sent on -----------------------------
+    #                           anonymous outsider mentee mentor other_coord coordinator admin
+    "home": ("GET", (LOGIN, OK, OK, OK, OK, OK, OK)),
+    "login": ("FORM", (OK, HOME, HOME, HOME, HOME, HOME, HOME)),
+    "logout": ("POST", (Go("login"),) * 7),
+    "signup": ("FORM", (OK, HOME, HOME, HOME, HOME, HOME, HOME)),
+    "password_change": ("FORM", (LOGIN, OK, OK, OK, OK, OK, OK)),
+    "password_change_done": ("GET", (LOGIN, OK, OK, OK, OK, OK, OK)),
+    "password_reset": ("FORM", (OK, OK, OK, OK, OK, OK, OK)),
+    "password_reset_done": ("GET", (OK, OK, OK, OK, OK, OK, OK)),
+    # A valid reset link (Ivy's) moves its token into the session and redirects, whoever opens it.
+    "password_reset_confirm": ("GET", (Go("password_reset_confirm", ("uidb64",)),) * 7),
+    "password_reset_complete": ("GET", (OK, OK, OK, OK, OK, OK, OK)),
+    # --- Organizations: members and coordinators are the org admin's only -------------------
+    "organizations:members": ("FORM", (LOGIN, 404, 404, 404, 404, 404, OK)),
+    "organizations:member_role": (
+        "POST",
+        (LOGIN, 404, 404, 404, 404, 404, Go("organizations:members", ("organization_id",))),
+    ),
+    # The token is the secret: whoever holds it sees the invitation; accepting checks the
+    # account (tested in test_members).
+    "organizations:accept_invitation": ("FORM", (OK, OK, OK, OK, OK, OK, OK)),
+    # --- Programs: coordinator pages ---------------------------------------------------------
+    "programs:list": ("GET", (LOGIN, OK, OK, OK, OK, OK, OK)),
+    # Anyone who coordinates in some organization may create a program there (the outsider
+    # administers Globex); plain members may not.
+    "programs:create": ("FORM", (LOGIN, OK, 404, 404, OK, OK, OK)),
+    "programs:overview": ("GET", COORDINATOR_ONLY),
+    "programs:edit": ("FORM", COORDINATOR_ONLY),
+    "programs:status": ("POST", _coordinator_only(Go("programs:overview", ("program_id",)))),
+    "programs:questions": ("FORM", COORDINATOR_ONLY),
+    "programs:question_edit": ("FORM", COORDINATOR_ONLY),
+    "programs:question_delete": (
+        "POST",
+        _coordinator_only(Go("programs:questions", ("program_id",))),
+    ),
+    "programs:question_move": (
+        "POST",
+        _coordinator_only(Go("programs:questions", ("program_id",))),
+    ),
+    "programs:pathways": ("FORM", COORDINATOR_ONLY),
+    "programs:pathway_edit": ("FORM", COORDINATOR_ONLY),
+    "programs:pathway_delete": (
+        "POST",
+        _coordinator_only(Go("programs:pathways", ("program_id",))),
+    ),
+    "programs:pathway_move": ("POST", _coordinator_only(Go("programs:pathways", ("program_id",)))),
+    "programs:coordinators": ("FORM", COORDINATOR_ONLY),
+    "programs:invitations": ("FORM", COORDINATOR_ONLY),
+    "programs:import": ("FORM", COORDINATOR_ONLY),
+    "programs:participants": ("GET", COORDINATOR_ONLY),
+    "programs:participant": ("GET", COORDINATOR_ONLY),
+    # --- Joining -----------------------------------------------------------------------------
+    # The open invite link: a welcome page, or on to the guidelines; people already in the
+    # program get a page that says so.
+    "programs:join_link": (
+        "GET",
+        (OK, TO_GUIDELINES, OK, OK, TO_GUIDELINES, TO_GUIDELINES, TO_GUIDELINES),
+    ),
+    # A personal invitation (for Ivy): anonymous visitors claim the account; anyone else signed
+    # in is told it is not theirs.
+    "programs:join_invitation": ("FORM", (OK, 403, 403, 403, 403, 403, 403)),
+    # The join steps need the invite link or an invitation in hand: without one, 404.
+    "programs:join_guidelines": ("FORM", (LOGIN, 404, 404, 404, 404, 404, 404)),
+    "programs:join_role": ("FORM", (LOGIN, 404, 404, 404, 404, 404, 404)),
+    "programs:join_answers": ("FORM", (LOGIN, 404, 404, 404, 404, 404, 404)),
+    "programs:join_done": ("GET", PARTICIPANT_ONLY),
+    # --- A participant's own pages -----------------------------------------------------------
+    "programs:my_program": ("GET", PARTICIPANT_ONLY),
+    "programs:my_profile": ("FORM", PARTICIPANT_ONLY),
+    "programs:support": ("GET", PARTICIPANT_ONLY),
+    "programs:withdraw": ("POST", (LOGIN, 404, HOME, HOME, 404, 404, 404)),
+}
+
+
+def _url_patterns(
+    patterns: list[Any], prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str, URLPattern]]:
+    """(route, qualified name, pattern) for every pattern under the root resolver."""
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from _url_patterns(entry.url_patterns, route, inner)
+        else:
+            name = f"{namespace}:{entry.name}" if namespace else str(entry.name)
+            yield route, name, entry
+
+
+def project_url_patterns() -> list[tuple[str, str, URLPattern]]:
+    """Every URL pattern of the project except the Django admin (tested on its own below)."""
+    return [p for p in _url_patterns(get_resolver().url_patterns) if not p[0].startswith("admin/")]
+
+
+class AccessMatrixTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+        p = cls.p
+        # Ivy was invited by email and has not signed up yet: her link claims her account.
+        ivy = User(email="ivy@northwind.example")
+        ivy.set_unusable_password()
+        ivy.save()
+        cls.invited = Participant.objects.create(
+            program=p.program,
+            user=ivy,
+            role=ParticipantRole.MENTEE,
+            status=ParticipantStatus.INVITED,
+        )
+        cls.coordinator_invitation = CoordinatorInvitation.objects.create(
+            organization=p.northwind, email="newcoord@northwind.example", invited_by=p.admin
+        )
+        cls.mentor_membership = Membership.objects.get(organization=p.northwind, user=p.mentor)
+        cls.users = {
+            "anonymous": None,
+            "outsider": p.outsider,
+            "mentee": p.mentee,
+            "mentor": p.mentor,
+            "other_coordinator": p.other_coordinator,
+            "coordinator": p.coordinator,
+            "admin": p.admin,
+        }
+
+    def fillers(self) -> dict[str, Callable[[], Any]]:
+        p = self.p
+        return {
+            "program_id": lambda: p.program.pk,
+            "participant_id": lambda: p.mentee_participant.pk,
+            "question_id": lambda: p.q_goals.pk,
+            "pathway_id": lambda: p.pathway.pk,
+            "organization_id": lambda: p.northwind.pk,
+            "membership_id": lambda: self.mentor_membership.pk,
+            "uidb64": lambda: urlsafe_base64_encode(force_bytes(self.invited.user_id)),
+        }
+
+    def kwargs_for(self, name: str, route: str, pattern: URLPattern) -> dict[str, Any]:
+        p = self.p
+        fillers = self.fillers()
+        tokens = {
+            "programs:join_link": lambda: p.program.invite_token,
+            "programs:join_invitation": lambda: self.invited.invitation_token,
+            "organizations:accept_invitation": lambda: self.coordinator_invitation.token,
+            "password_reset_confirm": lambda: default_token_generator.make_token(
+                User.objects.get(pk=self.invited.user_id)
+            ),
+        }
+        kwargs = {}
+        for key in pattern.pattern.converters:
+            if key == "token":
+                self.assertIn(name, tokens, f"{route}: say which token fills <token>")
+                kwargs[key] = tokens[name]()
+            else:
+                self.assertIn(key, fillers, f"{route}: add a filler for <{key}> to the matrix")
+                kwargs[key] = fillers[key]()
+        return kwargs
+
+    def request_as(self, persona: str, method: str, url: str) -> Any:
+        """One request in a savepoint that is rolled back afterwards."""
+        client = Client()
+        with transaction.atomic():
+            user = self.users[persona]
+            if user is not None:
+                # A fresh copy: logging in stamps last_login on the instance it is given.
+                client.force_login(User.objects.get(pk=user.pk))
+            response = client.post(url) if method == "POST" else client.get(url)
+            transaction.set_rollback(True)
+        return response
+
+    def describe(self, response: Any) -> str:
+        if response.status_code in (301, 302):
+            return f"302 → {response['Location']}"
+        return str(response.status_code)
+
+    def matches(self, response: Any, expected: Outcome, kwargs: dict[str, Any], url: str) -> bool:
+        if isinstance(expected, Go):
+            if response.status_code != 302:
+                return False
+            location = urlsplit(response["Location"])
+            if expected.with_next:
+                # Logging in must lead back to the page asked for.
+                return location.path == reverse("login") and f"next={url}" in location.query
+            if expected.name == "password_reset_confirm":
+                target = reverse(expected.name, kwargs={**kwargs, "token": "set-password"})
+                return location.path == target
+            ids = {key: fill() for key, fill in self.fillers().items()}
+            return location.path == expected.path({**ids, **kwargs})
+        return response.status_code == expected
+
+    def test_every_url_pattern_is_in_the_matrix(self):
+        names = [name for _, name, _ in project_url_patterns()]
+        missing = sorted(set(names) - set(MATRIX))
+        self.assertEqual(missing, [], "URL patterns missing from the access matrix")
+        stale = sorted(set(MATRIX) - set(names))
+        self.assertEqual(stale, [], "matrix rows for URL patterns that no longer exist")
+        self.assertEqual(len(names), len(set(names)), "two patterns share a name")
+
+    def test_every_persona_gets_the_expected_status_everywhere(self):
+        failures = []
+        checked = 0
+        for route, name, pattern in project_url_patterns():
+            if name not in MATRIX:
+                continue  # reported by the test above
+            method, expected_row = MATRIX[name]
+            self.assertEqual(len(expected_row), len(PERSONAS), name)
+            kwargs = self.kwargs_for(name, route, pattern)
+            url = reverse(name, kwargs=kwargs)
+            for persona, expected in zip(PERSONAS, expected_row, strict=True):
+                first = "POST" if method == "POST" else "GET"
+                response = self.request_as(persona, first, url)
+                checked += 1
+                if not self.matches(response, expected, kwargs, url):
+                    failures.append(
+                        f"{first} {url} ({name}) as {persona}: expected {expected}, "
+                        f"got {self.describe(response)}"
+                    )
+                if method == "FORM" and (expected in (404, 403) or expected == LOGIN):
+                    # Refused on GET means refused on POST: no write behind a closed door.
+                    response = self.request_as(persona, "POST", url)
+                    checked += 1
+                    if not self.matches(response, expected, kwargs, url):
+                        failures.append(
+                            f"POST {url} ({name}) as {persona}: expected {expected}, "
+                            f"got {self.describe(response)}"
+                        )
+            if method == "POST":
+                response = self.request_as("coordinator", "GET", url)
+                checked += 1
+                if response.status_code != NOT_ALLOWED:
+                    failures.append(f"GET {url} ({name}) is POST-only: got {response.status_code}")
+        self.assertEqual(failures, [], "\n".join(failures))
+        self.assertGreater(checked, len(MATRIX) * len(PERSONAS))
+
+    def test_ids_from_elsewhere_are_404_even_for_the_coordinator(self):
+        """The coordinator's own program id with another program's object id is still 404."""
+        p = self.p
+        other_question = Question.objects.create(
+            program=p.other_program, slug="region", label="Region", kind="short_text"
+        )
+        other_pathway = p.other_program.pathways.create(name="HR", contact="hr@northwind.example")
+        outsider_person = make_user("olga@globex.example")
+        other_participant = Participant.objects.create(
+            program=p.globex_program, user=outsider_person, role=ParticipantRole.MENTOR
+        )
+        globex_membership = Membership.objects.get(organization=p.globex, user=p.outsider)
+        pid = p.program.pk
+        cases = [
+            ("programs:question_edit", {"program_id": pid, "question_id": other_question.pk}),
+            ("programs:pathway_edit", {"program_id": pid, "pathway_id": other_pathway.pk}),
+            ("programs:participant", {"program_id": pid, "participant_id": other_participant.pk}),
+        ]
+        self.client.force_login(p.coordinator)
+        for name, kwargs in cases:
+            response = self.client.get(reverse(name, kwargs=kwargs))
+            self.assertEqual(response.status_code, 404, f"{name} {kwargs}")
+        for name, kwargs in [
+            ("programs:question_delete", cases[0][1]),
+            ("programs:pathway_delete", cases[1][1]),
+        ]:
+            response = self.client.post(reverse(name, kwargs=kwargs))
+            self.assertEqual(response.status_code, 404, f"{name} {kwargs}")
+        self.assertTrue(Question.objects.filter(pk=other_question.pk).exists())
+        self.assertTrue(p.other_program.pathways.filter(pk=other_pathway.pk).exists())
+        # An org admin cannot change a membership of another organization through their own.
+        self.client.force_login(p.admin)
+        url = reverse(
+            "organizations:member_role",
+            kwargs={"organization_id": p.northwind.pk, "membership_id": globex_membership.pk},
+        )
+        response = self.client.post(url, {"role": Role.MEMBER})
+        self.assertEqual(response.status_code, 404)
+        globex_membership.refresh_from_db()
+        self.assertEqual(globex_membership.role, Role.ADMIN)
+
+    def test_pages_everyone_may_open_show_nothing_of_other_programs(self):
+        """Home and the programs list are open to all, but list only the person's own."""
+        p = self.p
+        for persona in ("outsider", "mentee", "mentor", "other_coordinator"):
+            self.client.force_login(self.users[persona])
+            response = self.client.get(reverse("programs:list"))
+            self.assertEqual(response.status_code, 200)
+            self.assertNotContains(response, p.program.name)
+        self.client.force_login(p.outsider)
+        response = self.client.get(reverse("home"))
+        self.assertNotContains(response, p.program.name)
+        self.assertNotContains(response, p.northwind.name)
+        self.assertContains(response, p.globex_program.name)
+
+
+class DjangoAdminTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+
+    def test_admin_is_for_superusers_only(self):
+        admin_pages = [reverse("admin:index"), reverse("admin:accounts_user_changelist")]
+        # An organization admin, even flagged as staff, is not an operator of the installation.
+        org_admin = self.p.admin
+        org_admin.is_staff = True
+        org_admin.save(update_fields=["is_staff"])
+        self.client.force_login(org_admin)
+        for url in admin_pages:
+            response = self.client.get(url)
+            self.assertEqual(response.status_code, 302, url)
+            self.assertTrue(response["Location"].startswith(reverse("admin:login")), url)
+        superuser = User.objects.create_superuser("root@tandem.example", "a-long-root-password")
+        self.client.force_login(superuser)
+        for url in admin_pages:
+            self.assertEqual(self.client.get(url).status_code, 200, url)
