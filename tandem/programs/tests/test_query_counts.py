@@ -1,0 +1,189 @@
+"""Coordinator and participant pages make a fixed number of queries, however many rows they show.
+
+Each test loads a page at a small size, grows the data about fourfold and loads it again: the
+count must not move. The comments name every query, so a new one has to be explained.
+"""
+
+from __future__ import annotations
+
+from itertools import count
+
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone
+
+from tandem.accounts.models import User
+from tandem.core.testing import make_personas
+from tandem.organizations.models import Membership, Role
+from tandem.programs.models import (
+    Answer,
+    Participant,
+    ParticipantRole,
+    ParticipantStatus,
+    Program,
+    ProgramStatus,
+    Question,
+    QuestionKind,
+)
+
+SMALL, LARGE = 10, 40
+_serial = count(1)
+
+
+def add_participants(program: Program, n: int) -> list[Participant]:
+    """`n` joined participants, alternating mentor and mentee, each answering every question."""
+    now = timezone.now()
+    users = [
+        User(email=f"person{i}@northwind.example", full_name=f"Person {i:03d}")
+        for i in (next(_serial) for _ in range(n))
+    ]
+    for user in users:
+        user.set_unusable_password()
+    User.objects.bulk_create(users)
+    users = list(User.objects.filter(email__in=[u.email for u in users]))
+    participants = Participant.objects.bulk_create(
+        Participant(
+            program=program,
+            user=user,
+            role=ParticipantRole.MENTOR if i % 2 else ParticipantRole.MENTEE,
+            capacity=1 if i % 2 else None,
+            status=ParticipantStatus.JOINED,
+            joined_at=now,
+        )
+        for i, user in enumerate(users)
+    )
+    participants = list(Participant.objects.filter(user__in=users))
+    Answer.objects.bulk_create(
+        Answer(participant=participant, question=question, value=_answer(question))
+        for participant in participants
+        for question in program.questions.all()
+    )
+    return participants
+
+
+def _answer(question: Question) -> object:
+    if question.kind == QuestionKind.MULTIPLE_CHOICE:
+        return question.choices[:1]
+    if question.kind == QuestionKind.SINGLE_CHOICE:
+        return question.choices[0]
+    return "Something to say"
+
+
+class QueryCountTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+
+    def test_participants_list(self):
+        p = self.p
+        url = reverse("programs:participants", args=[p.program.pk])
+        self.client.force_login(p.coordinator)
+        for size in (SMALL, LARGE):
+            newest = add_participants(p.program, size - p.program.participants.count())[-1]
+            # 1. the session
+            # 2. the user
+            # 3. the program, through the coordinator access helper
+            # 4. the single-choice questions, each offered as a filter
+            # 5. the count of matching participants, for the paginator
+            # 6. whether the user coordinates anywhere (the "Programs I run" link)
+            # 7. the page of participants, with their users joined in
+            with self.assertNumQueries(7):
+                response = self.client.get(url)
+            self.assertContains(response, newest.user.email)  # every row is on the page
+            self.assertEqual(response.context["page"].paginator.count, size)
+
+    def test_participants_list_filtered(self):
+        p = self.p
+        url = reverse("programs:participants", args=[p.program.pk])
+        query = {"q": "person", "role": "mentor", "status": "joined", "a_department": "Engineering"}
+        self.client.force_login(p.coordinator)
+        added: list[Participant] = []
+        for size in (SMALL, LARGE):
+            added += add_participants(p.program, size - p.program.participants.count())
+            # The same seven: the filters are conditions of queries 5 and 7, not queries.
+            with self.assertNumQueries(7):
+                response = self.client.get(url, query)
+            # Everyone added answered "Engineering"; Marco, a mentor too, is not a "person".
+            mentors = [a for a in added if a.role == ParticipantRole.MENTOR]
+            self.assertEqual(response.context["page"].paginator.count, len(mentors))
+
+    def test_program_overview(self):
+        p = self.p
+        url = reverse("programs:overview", args=[p.program.pk])
+        self.client.force_login(p.coordinator)
+        for size in (SMALL, LARGE):
+            add_participants(p.program, size - p.program.participants.count())
+            # 1. the session
+            # 2. the user
+            # 3. the program, through the coordinator access helper
+            # 4. participants counted by role and status, in one grouped query
+            # 5. the number of questions
+            # 6. the number of referral pathways
+            # 7. whether the user coordinates anywhere (the "Programs I run" link)
+            with self.assertNumQueries(7):
+                response = self.client.get(url)
+            self.assertEqual(response.context["counts"].total(), size)
+
+    def test_participant_detail(self):
+        p = self.p
+        participant = p.mentee_participant
+        url = reverse("programs:participant", args=[p.program.pk, participant.pk])
+        self.client.force_login(p.coordinator)
+        for size in (SMALL, LARGE):
+            add_participants(p.program, size - p.program.participants.count())
+            for _ in range(size - p.program.questions.count()):
+                question = Question.objects.create(
+                    program=p.program,
+                    slug=f"q{next(_serial)}",
+                    label=f"Question {next(_serial)}",
+                    kind=QuestionKind.SHORT_TEXT,
+                )
+                Answer.objects.create(participant=participant, question=question, value="Yes")
+            # 1. the session
+            # 2. the user
+            # 3. the program, through the coordinator access helper
+            # 4. the participant, with their user
+            # 5. the participant's answers
+            # 6. the program's questions
+            # 7. whether the user coordinates anywhere (the "Programs I run" link)
+            with self.assertNumQueries(7):
+                response = self.client.get(url)
+            self.assertEqual(len(response.context["answers"]), size)
+
+    def test_home(self):
+        """A person in many programs who also runs many: still a fixed number of queries."""
+        p = self.p
+        person = p.coordinator
+        url = reverse("home")
+        # Cora also administers Globex, so that every part of the page has rows.
+        Membership.objects.create(organization=p.globex, user=person, role=Role.ADMIN)
+        self.client.force_login(person)
+        for size in (SMALL, LARGE):
+            existing = Program.objects.filter(name__startswith="Circle ").count()
+            for i in range(existing, size):
+                program = Program.objects.create(
+                    organization=p.northwind,
+                    name=f"Circle {i:03d}",
+                    guidelines="Be kind.",
+                    status=ProgramStatus.OPEN,
+                )
+                program.coordinators.add(person)
+                Participant.objects.create(
+                    program=program,
+                    user=person,
+                    role=ParticipantRole.MENTEE,
+                    status=ParticipantStatus.JOINED,
+                )
+                add_participants(program, 1)
+            # 1. the session
+            # 2. the user
+            # 3. whether the user coordinates anywhere (the "Programs I run" link)
+            # 4. their participations, with program and organization joined in
+            # 5. the programs they run, with the joined count annotated
+            # 6. the organizations they administer
+            with self.assertNumQueries(6):
+                response = self.client.get(url)
+            self.assertEqual(len(response.context["participations"]), size)
+            # The circles, her own program, and Globex's program as Globex's admin.
+            self.assertEqual(len(response.context["coordinated"]), size + 2)
+            self.assertContains(response, f"Circle {size - 1:03d}")
