@@ -75,7 +75,13 @@ def _decode(file: IO[bytes] | IO[str]) -> Iterator[str]:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise ImportFailed([f"The file is not UTF-8 text (byte {error.start})."]) from None
+            line = raw.count(b"\n", 0, error.start) + 1
+            raise ImportFailed(
+                [
+                    f"Row {line}: not UTF-8 text (byte {error.start}). "
+                    "Save the file as “CSV UTF-8” and upload it again."
+                ]
+            ) from None
     else:
         text = raw.removeprefix("\ufeff")
     return iter(io.StringIO(text, newline=""))
@@ -93,17 +99,20 @@ def parse_participants_csv(program: Program, file: IO[bytes] | IO[str]) -> list[
     columns = [h.strip().lower() for h in header]
     questions = {q.slug: q for q in program.questions.all()}
     errors: list[str] = []
+    # The header is row 1: its problems name it like any other row's.
     for required in ("email", "role"):
         if required not in columns:
-            errors.append(f"Missing column “{required}”.")
+            errors.append(f"Row 1 (header): missing column “{required}”.")
     seen_columns: set[str] = set()
     for name in columns:
         if name in seen_columns:
-            errors.append(f"Column “{name}” appears twice.")
+            errors.append(f"Row 1 (header), column “{name}”: appears twice.")
         seen_columns.add(name)
         if name and name not in BASE_COLUMNS and name not in questions:
             known = ", ".join([*BASE_COLUMNS, *questions])
-            errors.append(f"Column “{name}” is not a question of this program (known: {known}).")
+            errors.append(
+                f"Row 1 (header), column “{name}”: not a question of this program (known: {known})."
+            )
     if errors:
         raise ImportFailed(errors)
 
@@ -148,7 +157,8 @@ def parse_participants_csv(program: Program, file: IO[bytes] | IO[str]) -> list[
             capacity: int | None = None
             raw_capacity = record.get("capacity", "").strip()
             if raw_capacity:
-                if not raw_capacity.isdigit() or int(raw_capacity) > 50:
+                # isdecimal, not isdigit: "²" is a digit that int() refuses.
+                if not raw_capacity.isdecimal() or int(raw_capacity) > 50:
                     fail("capacity", f"must be a whole number from 0 to 50, got “{raw_capacity}”.")
                 else:
                     capacity = int(raw_capacity)

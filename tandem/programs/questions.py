@@ -68,6 +68,9 @@ def timezone_label(offset: float) -> str:
     return f"UTC{sign}{hours:02d}:{minutes:02d}"
 
 
+NUMBER_LIMIT = 10**12
+
+
 def _number(raw: Any) -> int | float:
     if isinstance(raw, bool):
         raise ValidationError("must be a number")
@@ -80,6 +83,9 @@ def _number(raw: Any) -> int | float:
             raise ValidationError(f"must be a number, got {str(raw)!r}") from None
     if not value.is_finite():
         raise ValidationError(f"must be a number, got {str(raw)!r}")
+    if abs(value) > NUMBER_LIMIT:
+        # Beyond this an answer is a typo, and "1e5000" would not even fit in the database.
+        raise ValidationError(f"must be between -{NUMBER_LIMIT:,} and {NUMBER_LIMIT:,}, got {raw}")
     return int(value) if value == value.to_integral_value() else float(value)
 
 
