@@ -1,0 +1,139 @@
+"""Fixtures for browser journeys: the system Chromium driven by Playwright, axe-core on each page.
+
+A journey module imports `browser` and `visitor`. A `Visitor` is one person's browser (their own
+cookies); every page it lands on must be checked with `visitor.check_page()`, which runs axe-core
+and fails on a serious or critical violation. A page left unchecked fails the test at teardown,
+so that "axe reports no violation on the pages visited" cannot silently skip a page.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urldefrag
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, sync_playwright
+
+# `playwright install` cannot download here; CI installs the system package (apt-get install
+# chromium) and so do developers. TANDEM_CHROMIUM points elsewhere if theirs lives elsewhere.
+CHROMIUM = os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+BLOCKING_IMPACTS = {"serious", "critical"}
+_axe = Axe()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium per test module (per xdist worker)."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(
+            f"Browser journeys need Chromium at {CHROMIUM}, which is missing. Install it with "
+            "`apt-get install -y chromium` (as .ci/run does) or set TANDEM_CHROMIUM to its path.",
+            pytrace=False,
+        )
+    # Playwright's sync API keeps an asyncio loop running in this thread, which makes Django
+    # refuse ORM calls from it. The journeys' ORM calls are plain synchronous code, so lift the
+    # guard while the browser lives, and only then: other tests keep Django's check.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@dataclass
+class Visit:
+    url: str
+    checked: bool = False
+
+
+def format_violations(url: str, violations: list[dict]) -> str:
+    lines = [f"axe-core: {len(violations)} serious or critical violation(s) on {url}"]
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.append(f"  {violation['helpUrl']}")
+        for node in violation["nodes"]:
+            lines.append(f"  * {', '.join(str(t) for t in node['target'])}")
+            lines.append(f"    {node['html'][:200]}")
+            for summary_line in node.get("failureSummary", "").splitlines():
+                lines.append(f"      {summary_line}")
+    return "\n".join(lines)
+
+
+@dataclass
+class Visitor:
+    """A person at their browser: a page in its own context, and the pages it has landed on."""
+
+    name: str
+    page: Page
+    base_url: str
+    visits: list[Visit] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.page.on("framenavigated", self._navigated)
+
+    def _navigated(self, frame: Frame) -> None:
+        if frame != self.page.main_frame:
+            return
+        # A jump to an anchor of the same page (the skip link) is not a new page.
+        previous = urldefrag(self.visits[-1].url).url if self.visits else None
+        if urldefrag(frame.url).fragment and urldefrag(frame.url).url == previous:
+            return
+        self.visits.append(Visit(frame.url))
+
+    def open(self, path: str) -> None:
+        self.page.goto(path if path.startswith("http") else self.base_url + path)
+
+    def check_page(self) -> None:
+        """Run axe-core on the page as it is now; fail on any serious or critical violation."""
+        self.page.wait_for_load_state("load")
+        url = self.page.url
+        results = _axe.run(self.page)
+        blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+        if self.visits:
+            self.visits[-1].checked = True
+        if blocking:
+            pytest.fail(format_violations(url, blocking), pytrace=False)
+
+    def unchecked_pages(self) -> list[str]:
+        return [visit.url for visit in self.visits if not visit.checked]
+
+
+@pytest.fixture
+def visitor(browser: Browser, live_server) -> Iterator[Callable[[str], Visitor]]:
+    """Make a `Visitor` per person; each has a fresh context (no shared cookies)."""
+    contexts: list[BrowserContext] = []
+    visitors: list[Visitor] = []
+
+    def make(name: str) -> Visitor:
+        context = browser.new_context(base_url=live_server.url, locale="en-GB")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        person = Visitor(name=name, page=context.new_page(), base_url=live_server.url)
+        visitors.append(person)
+        return person
+
+    yield make
+    unchecked = {v.name: v.unchecked_pages() for v in visitors if v.unchecked_pages()}
+    for context in contexts:
+        context.close()
+    if unchecked:
+        pytest.fail(f"Pages visited but never checked with axe-core: {unchecked}", pytrace=False)
