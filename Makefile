@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run worker test test-postgres lint typecheck lock bench-matching bench-pages seed clean
+.PHONY: install run worker test test-postgres lint lock bench-matching bench-pages bench-import clean
 
 install: $(STAMP)
 
@@ -49,6 +49,10 @@ bench-matching: install
 
 bench-pages: install
 	$(PY) bench/pages.py
+
+bench-import: install
+	$(PY) bench/import_csv.py
+	$(PY) bench/import_csv.py --database-url postgres://postgres@127.0.0.1:5432/tandem_bench_import
 
 clean:
 	rm -rf var/tandem.sqlite3* var/static

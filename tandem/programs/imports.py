@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tandem.accounts.models import User, normalize_email
@@ -33,8 +33,13 @@ from tandem.programs.services import user_get_or_create_many
 
 MAX_ERRORS_SHOWN = 50
 MAX_ROWS = 50_000
-# SQLite allows a limited number of parameters in one statement: keep IN lists short.
-CHUNK = 900
+# SQLite allows a limited number of parameters in one statement: keep IN lists short there.
+
+
+def _chunk_size() -> int:
+    return 900 if connection.vendor == "sqlite" else 5000
+
+
 BASE_COLUMNS = ("email", "name", "role", "capacity")
 
 
@@ -192,7 +197,8 @@ def parse_participants_csv(program: Program, file: IO[bytes] | IO[str]) -> list[
     return rows
 
 
-def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+def _chunks(items: list[Any]) -> Iterable[list[Any]]:
+    size = _chunk_size()
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -214,7 +220,7 @@ def participants_import_csv(
     unnamed = [u for e, u in users.items() if not u.full_name and names.get(e)]
     for user in unnamed:
         user.full_name = names[user.email]
-    User.objects.bulk_update(unnamed, ["full_name"], batch_size=CHUNK)
+    User.objects.bulk_update(unnamed, ["full_name"], batch_size=_chunk_size())
 
     user_ids = [u.pk for u in users.values()]
     existing: dict[int, Participant] = {}
@@ -241,8 +247,10 @@ def participants_import_csv(
             participant.role, participant.capacity = row.role, row.capacity
             participant.updated_at = now
             to_update.append(participant)
-    Participant.objects.bulk_create(to_create, batch_size=CHUNK)
-    Participant.objects.bulk_update(to_update, ["role", "capacity", "updated_at"], batch_size=CHUNK)
+    Participant.objects.bulk_create(to_create, batch_size=_chunk_size())
+    Participant.objects.bulk_update(
+        to_update, ["role", "capacity", "updated_at"], batch_size=_chunk_size()
+    )
 
     participant_ids: dict[int, int] = {}
     for chunk in _chunks(user_ids):
@@ -285,5 +293,5 @@ def _answers_replace(
                 to_update.append(found)
     for chunk in _chunks(to_delete):
         Answer.objects.filter(pk__in=chunk).delete()
-    Answer.objects.bulk_create(to_create, batch_size=CHUNK)
-    Answer.objects.bulk_update(to_update, ["value", "updated_at"], batch_size=CHUNK)
+    Answer.objects.bulk_create(to_create, batch_size=_chunk_size())
+    Answer.objects.bulk_update(to_update, ["value", "updated_at"], batch_size=_chunk_size())
