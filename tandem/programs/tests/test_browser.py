@@ -187,18 +187,22 @@ def test_coordinator_creates_a_program_a_newcomer_joins_and_the_coordinator_find
 
     expect(page.get_by_text("You are joining as: Mentee.")).to_be_visible()
     nia.check_page()
-    # Leave the department out: the error names the field and is tied to it.
-    page.get_by_role("checkbox", name="System design").check()
+    # Leave out the department and the topics: each error names its field and is tied to it.
     field(page, "Time zone").select_option(label="UTC+02:00")
     page.get_by_role("button", name="Join the program").click()
     department = field(page, "Department")
+    topics = page.get_by_role("group", name=re.compile("What do you want to work on"))
     expect(page.get_by_text("Department: This field is required.")).to_be_visible()
     expect(department).to_have_attribute("aria-invalid", "true")
     expect(department).to_have_accessible_description(
         re.compile("Department: This field is required.")
     )
-    expect(page.get_by_role("checkbox", name="System design")).to_be_checked()
+    expect(topics).to_have_accessible_description(
+        re.compile("What do you want to work on\\?: This field is required.")
+    )
+    expect(field(page, "Time zone")).to_have_value("2")  # what was given is kept
     nia.check_page()
+    page.get_by_role("checkbox", name="System design").check()
     department.select_option("Mobile")
     page.get_by_role("button", name="Join the program").click()
 
