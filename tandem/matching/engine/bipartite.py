@@ -1,0 +1,180 @@
+"""The `total` and `fair` objectives: exact over all allowed pairs, with pruning certified.
+
+1. Scan: keep every mentee's and mentor's top-k allowed pairs (candidates.py).
+2. `total`: min-cost max-flow on the candidates; the residual-graph potentials are an LP dual
+   solution; every pruned pair must have a non-negative reduced cost (score <= a_i + b_j). Rows
+   whose bounds cannot show it are rescanned exactly; violators join the candidates; re-solve.
+3. `fair`: the most pairs k (as in `total`); then the bottleneck: the largest threshold t such
+   that pairs scoring >= t still allow k pairs (binary search, max-flow feasibility), certified by
+   a minimum cut that no pruned pair above t crosses; then `total` restricted to pairs >= t.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .candidates import Candidates, PairSource, rows_needing_rescan
+from .flows import best_matching, max_pairs
+
+KEEP = 12
+
+
+@dataclass
+class BipartiteAnswer:
+    """Chosen non-pinned pairs and what the solver could prove."""
+
+    mentee: np.ndarray
+    mentor: np.ndarray
+    score: np.ndarray
+    optimal: bool
+    candidates: Candidates
+    rounds: int
+
+
+def _restricted(candidates: Candidates, floor: float) -> np.ndarray:
+    return candidates.score >= floor
+
+
+def _certified_best(
+    source: PairSource,
+    candidates: Candidates,
+    mentee_capacity: np.ndarray,
+    mentor_capacity: np.ndarray,
+    floor: float,
+    max_rounds: int = 50,
+) -> tuple[np.ndarray, bool, int]:
+    """Best matching over all allowed pairs scoring >= floor; returns (chosen mask, proven, rounds)."""
+    rounds = 0
+    while True:
+        rounds += 1
+        use = _restricted(candidates, floor)
+        index = np.flatnonzero(use)
+        answer = best_matching(
+            mentee_capacity,
+            mentor_capacity,
+            candidates.mentee[index],
+            candidates.mentor[index],
+            candidates.score[index],
+        )
+        chosen = np.zeros(len(candidates.score), dtype=bool)
+        chosen[index[answer.chosen]] = True
+        a = answer.pot_mentee.astype(np.float64)
+        b = answer.pot_mentor.astype(np.float64)
+        rows = rows_needing_rescan(candidates.row_bound, candidates.col_bound, a, b)
+        rows = rows[mentee_capacity[rows] > 0]
+        if len(rows) == 0:
+            return chosen, True, rounds
+        if rounds >= max_rounds:
+            return chosen, False, rounds
+
+        def violates(
+            chunk: np.ndarray, score: np.ndarray, a: np.ndarray = a, b: np.ndarray = b
+        ) -> np.ndarray:
+            return (score > a[chunk][:, None] + b[None, :]) & (score >= floor)
+
+        if source.rescan(rows, candidates, violates) == 0:
+            return chosen, True, rounds
+
+
+def solve_total(
+    source: PairSource,
+    mentee_capacity: np.ndarray,
+    mentor_capacity: np.ndarray,
+    keep: int = KEEP,
+) -> BipartiteAnswer:
+    """Most pairs, then the largest sum of scores."""
+    candidates = source.scan(keep)
+    chosen, proven, rounds = _certified_best(
+        source, candidates, mentee_capacity, mentor_capacity, -np.inf
+    )
+    return BipartiteAnswer(
+        mentee=candidates.mentee[chosen],
+        mentor=candidates.mentor[chosen],
+        score=candidates.score[chosen],
+        optimal=proven,
+        candidates=candidates,
+        rounds=rounds,
+    )
+
+
+def solve_fair(
+    source: PairSource,
+    mentee_capacity: np.ndarray,
+    mentor_capacity: np.ndarray,
+    keep: int = KEEP,
+) -> BipartiteAnswer:
+    """Most pairs; then the largest minimum score; then the largest sum."""
+    first = solve_total(source, mentee_capacity, mentor_capacity, keep)
+    candidates = first.candidates
+    size = len(first.score)
+    if size == 0:
+        return first
+    proven = first.optimal
+    rounds = first.rounds
+    while True:
+        rounds += 1
+        threshold = _bottleneck(
+            candidates, mentee_capacity, mentor_capacity, size, int(first.score.min())
+        )
+        # Certify: with pairs scoring > threshold only, fewer than `size` pairs fit. The min cut
+        # found on the candidates stays a cut unless a pruned pair above threshold crosses it.
+        above = candidates.score > threshold
+        _, mentee_side, mentor_side = max_pairs(
+            mentee_capacity, mentor_capacity, candidates.mentee[above], candidates.mentor[above]
+        )
+        rows = np.flatnonzero(
+            mentee_side & (candidates.row_bound > threshold) & (mentee_capacity > 0)
+        )
+        crossing_cols = (~mentor_side) & (candidates.col_bound > threshold)
+        if len(rows) == 0 or not crossing_cols.any():
+            break
+        if rounds > 50:
+            proven = False
+            break
+
+        def crosses(
+            chunk: np.ndarray,
+            score: np.ndarray,
+            t: float = threshold,
+            cols: np.ndarray = ~mentor_side,
+        ) -> np.ndarray:
+            return (score > t) & cols[None, :]
+
+        if source.rescan(rows, candidates, crosses) == 0:
+            break
+    chosen, proven_sum, more = _certified_best(
+        source, candidates, mentee_capacity, mentor_capacity, float(threshold)
+    )
+    return BipartiteAnswer(
+        mentee=candidates.mentee[chosen],
+        mentor=candidates.mentor[chosen],
+        score=candidates.score[chosen],
+        optimal=proven and proven_sum,
+        candidates=candidates,
+        rounds=rounds + more,
+    )
+
+
+def _bottleneck(
+    candidates: Candidates,
+    mentee_capacity: np.ndarray,
+    mentor_capacity: np.ndarray,
+    size: int,
+    known_feasible: int,
+) -> float:
+    """Largest candidate score t such that candidate pairs scoring >= t still give `size` pairs."""
+    values = np.unique(candidates.score[candidates.score >= known_feasible])
+    low, high = 0, len(values) - 1  # values[low] is feasible
+    while low < high:
+        middle = (low + high + 1) // 2
+        use = candidates.score >= values[middle]
+        count, _, _ = max_pairs(
+            mentee_capacity, mentor_capacity, candidates.mentee[use], candidates.mentor[use]
+        )
+        if count >= size:
+            low = middle
+        else:
+            high = middle - 1
+    return float(values[low])

@@ -1,0 +1,429 @@
+"""Pair scores: vectorized, block by block, in exact integer arithmetic.
+
+Every criterion contributes an integer number of 1e-12 "pico-points" to a pair
+(``rint(1e12 * weight / total_weight * value)``; for `overlap`, ``|A ∩ B| * rint(1e12 * w / (W |A|))``),
+the contributions are summed exactly (integers below 2**53 in float64), and the sum is rounded to
+whole micro-points (1e-6). The score used everywhere — solving, reporting, certifying — is that
+micro-point integer, so every code path (block scan, single pairs, tables) agrees bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .problem import Criterion, Participant
+
+PICO = 1e12
+MICRO_PER_PICO = 1e6
+# A side with at most this many distinct values is folded into a lookup table (a matrix product).
+TABLE_LIMIT = 64
+DENSE_ONE_HOT_LIMIT = 20_000_000
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def normalize(value: str) -> str:
+    """Strings compare after trimming and case-folding (MATCHING.md)."""
+    return unicodedata.normalize("NFKC", value).strip().casefold()
+
+
+def _number_token(value: float | int) -> str:
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def value_tokens(value: object) -> list[str] | None:
+    """The normalized set of a value, as an ordered list; None when the value is missing."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        items = [normalize(value)]
+    elif isinstance(value, list):
+        items = [normalize(v) for v in value]
+    else:
+        items = [_number_token(value)]  # type: ignore[arg-type]
+    seen: dict[str, None] = {}
+    for item in items:
+        if item:
+            seen.setdefault(item, None)
+    return list(seen)
+
+
+def text_tokens(value: object) -> list[str] | None:
+    """Words of a free text (lists are joined); None when missing. Used by `text` criteria."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        text = " ".join(value)
+    elif isinstance(value, str):
+        text = value
+    else:
+        text = _number_token(value)  # type: ignore[arg-type]
+    words: dict[str, None] = {}
+    for word in _WORD.findall(unicodedata.normalize("NFKC", text).casefold()):
+        if len(word) >= 2:
+            words.setdefault(word, None)
+    return list(words)
+
+
+@dataclass
+class SetSide:
+    """One side's values for a set-like criterion, as a sparse indicator matrix."""
+
+    matrix: sp.csr_matrix  # participants x vocabulary, 0/1 float64
+    size: np.ndarray  # distinct values per participant (float64)
+    present: np.ndarray  # bool: value not missing
+    dense: np.ndarray | None = None  # float32 copy when small enough
+
+
+@dataclass
+class NumberSide:
+    """One side's values for a numeric criterion (NaN = missing)."""
+
+    values: np.ndarray
+
+
+Side = SetSide | NumberSide
+
+
+def _set_side(tokens: list[list[str] | None], vocabulary: dict[str, int]) -> SetSide:
+    indptr = [0]
+    indices: list[int] = []
+    present = np.zeros(len(tokens), dtype=bool)
+    for row, items in enumerate(tokens):
+        if items is not None:
+            present[row] = True
+            indices.extend(sorted(vocabulary[item] for item in items))
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float64)
+    matrix = sp.csr_matrix(
+        (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(tokens), max(1, len(vocabulary))),
+    )
+    size = np.diff(matrix.indptr).astype(np.float64)
+    side = SetSide(matrix=matrix, size=size, present=present)
+    if matrix.shape[0] * matrix.shape[1] <= DENSE_ONE_HOT_LIMIT:
+        side.dense = matrix.toarray().astype(np.float32)
+    return side
+
+
+def _take(side: Side, rows: np.ndarray | slice) -> Side:
+    if isinstance(side, NumberSide):
+        return NumberSide(values=side.values[rows])
+    taken = SetSide(matrix=side.matrix[rows], size=side.size[rows], present=side.present[rows])
+    if side.dense is not None:
+        taken.dense = side.dense[rows]
+    return taken
+
+
+def intersections(a: SetSide, b: SetSide) -> np.ndarray:
+    """|A ∩ B| for every (row of a, row of b), as exact float64 counts."""
+    if a.dense is not None and b.dense is not None:
+        # float32 sums of 0/1 are exact below 2**24 values per list.
+        return (a.dense @ b.dense.T).astype(np.float64)
+    product = a.matrix @ b.matrix.T
+    return np.asarray(product.toarray(), dtype=np.float64)
+
+
+@dataclass
+class CriterionModel:
+    """A criterion prepared for fast evaluation."""
+
+    criterion: Criterion
+    index: int
+    scale: float  # pico-points for value 1
+    mentee: Side
+    mentor: Side
+    vocabulary: list[str]
+    mentee_has_value: bool
+    mentor_has_value: bool
+
+    def evaluate(
+        self, mentee: Side, mentor: Side
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Values in [0, 1], pico-point contributions, required-rule success (or None): block."""
+        if isinstance(mentee, SetSide) and isinstance(mentor, SetSide):
+            inter = intersections(mentee, mentor)
+            return self.formula(
+                inter,
+                mentee.size[:, None],
+                mentor.size[None, :],
+                mentee.present[:, None],
+                mentor.present[None, :],
+            )
+        assert isinstance(mentee, NumberSide)
+        assert isinstance(mentor, NumberSide)
+        return self.formula(mentor.values[None, :] - mentee.values[:, None])
+
+    def evaluate_pairs(
+        self, mentees: np.ndarray, mentors: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Like `evaluate`, for aligned arrays of pairs (one value per pair)."""
+        a, b = self.mentee, self.mentor
+        if isinstance(a, SetSide) and isinstance(b, SetSide):
+            product = a.matrix[mentees].multiply(b.matrix[mentors])
+            inter = np.asarray(product.sum(axis=1), dtype=np.float64).ravel()
+            return self.formula(
+                inter, a.size[mentees], b.size[mentors], a.present[mentees], b.present[mentors]
+            )
+        assert isinstance(a, NumberSide)
+        assert isinstance(b, NumberSide)
+        return self.formula(b.values[mentors] - a.values[mentees])
+
+    def formula(
+        self,
+        inter_or_difference: np.ndarray,
+        size_a: np.ndarray | None = None,
+        size_b: np.ndarray | None = None,
+        present_a: np.ndarray | None = None,
+        present_b: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The criterion's table row in MATCHING.md, on broadcastable arrays."""
+        kind = self.criterion.type
+        required: np.ndarray | None = None
+        scale = np.rint(self.scale)
+        if kind in ("overlap", "same", "different", "text"):
+            inter = inter_or_difference
+            assert size_a is not None
+            assert size_b is not None
+            assert present_a is not None
+            assert present_b is not None
+            if kind == "overlap":
+                safe = np.maximum(size_a, 1.0)
+                value = np.where(size_a > 0, inter / safe, 0.0)
+                unit = np.where(size_a > 0, np.rint(self.scale / safe), 0.0)
+                contribution = inter * unit
+                if self.criterion.required:
+                    required = inter >= 1
+            elif kind == "same":
+                value = (inter > 0).astype(np.float64)
+                contribution = value * scale
+                if self.criterion.required:
+                    required = inter > 0
+            elif kind == "different":
+                value = (present_a & present_b & (inter == 0)).astype(np.float64)
+                contribution = value * scale
+                if self.criterion.required:
+                    required = inter == 0
+            else:  # text: cosine similarity of the two word sets
+                denominator = np.sqrt(size_a * size_b)
+                value = np.where(denominator > 0, inter / np.maximum(denominator, 1.0), 0.0)
+                contribution = np.rint(value * self.scale)
+            return value, contribution, required
+        difference = inter_or_difference
+        with np.errstate(invalid="ignore"):
+            if kind == "range":
+                low = -math.inf if self.criterion.min is None else self.criterion.min
+                high = math.inf if self.criterion.max is None else self.criterion.max
+                ok = (difference >= low) & (difference <= high)
+                value = ok.astype(np.float64)
+                contribution = value * scale
+                if self.criterion.required:
+                    required = ok
+            else:  # near
+                within = float(self.criterion.within or 1.0)
+                distance = np.abs(difference)
+                value = np.maximum(0.0, 1.0 - distance / within)
+                value = np.where(np.isnan(value), 0.0, value)
+                contribution = np.rint(value * self.scale)
+                if self.criterion.required:
+                    required = distance <= within
+        return value, contribution, required
+
+
+class ScoringModel:
+    """All criteria of a problem, prepared for vectorized scoring of mentee x mentor blocks."""
+
+    def __init__(
+        self,
+        mentees: Sequence[Participant],
+        mentors: Sequence[Participant],
+        criteria: Sequence[Criterion],
+    ) -> None:
+        self.n_mentees = len(mentees)
+        self.n_mentors = len(mentors)
+        self.criteria = list(criteria)
+        total_weight = sum(c.weight for c in criteria)
+        self.total_weight = total_weight
+        self.models: list[CriterionModel] = []
+        for index, criterion in enumerate(criteria):
+            scale = PICO * criterion.weight / total_weight if total_weight > 0 else 0.0
+            mentee_values = [p.value(criterion.mentee) for p in mentees]
+            mentor_values = [p.value(criterion.mentor) for p in mentors]
+            vocabulary: list[str] = []
+            mentee_side: Side
+            mentor_side: Side
+            if criterion.type in ("range", "near"):
+                mentee_side = NumberSide(
+                    np.array([np.nan if v is None else float(v) for v in mentee_values])  # type: ignore[arg-type]
+                )
+                mentor_side = NumberSide(
+                    np.array([np.nan if v is None else float(v) for v in mentor_values])  # type: ignore[arg-type]
+                )
+            else:
+                tokenize = text_tokens if criterion.type == "text" else value_tokens
+                a_tokens = [tokenize(v) for v in mentee_values]
+                b_tokens = [tokenize(v) for v in mentor_values]
+                codes: dict[str, int] = {}
+                for items in (*a_tokens, *b_tokens):
+                    for item in items or ():
+                        codes.setdefault(item, len(codes))
+                vocabulary = list(codes)
+                mentee_side = _set_side(a_tokens, codes)
+                mentor_side = _set_side(b_tokens, codes)
+            self.models.append(
+                CriterionModel(
+                    criterion=criterion,
+                    index=index,
+                    scale=scale,
+                    mentee=mentee_side,
+                    mentor=mentor_side,
+                    vocabulary=vocabulary,
+                    mentee_has_value=any(v is not None for v in mentee_values),
+                    mentor_has_value=any(v is not None for v in mentor_values),
+                )
+            )
+        self._build_tables()
+
+    # -- lookup tables -----------------------------------------------------------------------
+    def _build_tables(self) -> None:
+        """Fold low-cardinality criteria into matrices so a block costs one matrix product."""
+        score_left: list[np.ndarray] = []
+        score_right: list[np.ndarray] = []
+        need_left: list[np.ndarray] = []
+        need_right: list[np.ndarray] = []
+        self.elementwise: list[CriterionModel] = []
+        for model in self.models:
+            folded = False
+            for side_name in ("mentee", "mentor"):
+                side = model.mentee if side_name == "mentee" else model.mentor
+                codes, representatives = _distinct_rows(side)
+                if len(representatives) > TABLE_LIMIT:
+                    continue
+                one_hot = np.zeros((len(codes), len(representatives)))
+                one_hot[np.arange(len(codes)), codes] = 1.0
+                if side_name == "mentee":
+                    _, contribution, required = model.evaluate(
+                        _take(model.mentee, representatives), model.mentor
+                    )
+                    score_left.append(one_hot)
+                    score_right.append(contribution.T)
+                    if required is not None:
+                        need_left.append(one_hot)
+                        need_right.append((~required).T.astype(np.float64))
+                else:
+                    _, contribution, required = model.evaluate(
+                        model.mentee, _take(model.mentor, representatives)
+                    )
+                    score_left.append(contribution)
+                    score_right.append(one_hot)
+                    if required is not None:
+                        need_left.append((~required).astype(np.float64))
+                        need_right.append(one_hot)
+                folded = True
+                break
+            if not folded:
+                self.elementwise.append(model)
+        self.score_left = np.hstack(score_left) if score_left else None
+        self.score_right = np.ascontiguousarray(np.hstack(score_right)) if score_right else None
+        self.need_left = np.hstack(need_left).astype(np.float32) if need_left else None
+        self.need_right = (
+            np.ascontiguousarray(np.hstack(need_right).astype(np.float32)) if need_right else None
+        )
+
+    # -- evaluation --------------------------------------------------------------------------
+    def block(
+        self, rows: np.ndarray | slice, cols: np.ndarray | slice
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Micro-point scores (float64 holding integers) and required-rule success for a block."""
+        n_rows = _length(rows, self.n_mentees)
+        n_cols = _length(cols, self.n_mentors)
+        if self.score_left is not None and self.score_right is not None:
+            total = self.score_left[rows] @ self.score_right[cols].T
+        else:
+            total = np.zeros((n_rows, n_cols))
+        if self.need_left is not None and self.need_right is not None:
+            ok = (self.need_left[rows] @ self.need_right[cols].T) < 0.5
+        else:
+            ok = np.ones((n_rows, n_cols), dtype=bool)
+        for model in self.elementwise:
+            _, contribution, required = model.evaluate(
+                _take(model.mentee, rows), _take(model.mentor, cols)
+            )
+            total += contribution
+            if required is not None:
+                ok &= required
+        micro = np.floor((total + MICRO_PER_PICO / 2) / MICRO_PER_PICO)
+        return micro, ok
+
+    def pairs(
+        self, mentees: np.ndarray, mentors: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For aligned pair arrays: micro-point scores, required success, values, contributions.
+
+        `values` and `contributions` have one column per criterion, in criterion order.
+        """
+        count = len(mentees)
+        values = np.zeros((count, len(self.models)))
+        contributions = np.zeros((count, len(self.models)))
+        ok = np.ones(count, dtype=bool)
+        for model in self.models:
+            value, contribution, required = model.evaluate_pairs(mentees, mentors)
+            values[:, model.index] = value
+            contributions[:, model.index] = contribution
+            if required is not None:
+                ok &= required
+        total = contributions.sum(axis=1) if self.models else np.zeros(count)
+        micro = np.floor((total + MICRO_PER_PICO / 2) / MICRO_PER_PICO)
+        return micro, ok, values, contributions
+
+    def required_failures(
+        self, rows: np.ndarray | slice, cols: np.ndarray | slice
+    ) -> dict[str, np.ndarray]:
+        """For a block, which pairs fail each required criterion (criterion name -> bool block)."""
+        failures: dict[str, np.ndarray] = {}
+        for model in self.models:
+            if not model.criterion.required:
+                continue
+            _, _, required = model.evaluate(_take(model.mentee, rows), _take(model.mentor, cols))
+            assert required is not None
+            failures[model.criterion.name] = ~required
+        return failures
+
+
+def _length(index: np.ndarray | slice, size: int) -> int:
+    if isinstance(index, slice):
+        return len(range(*index.indices(size)))
+    return len(index)
+
+
+def _distinct_rows(side: Side) -> tuple[np.ndarray, np.ndarray]:
+    """Code per participant and one representative row per distinct value."""
+    if isinstance(side, NumberSide):
+        keys = np.where(np.isnan(side.values), np.inf, side.values)
+        _, first, codes = np.unique(keys, return_index=True, return_inverse=True)
+        return codes.ravel(), first
+    matrix = side.matrix
+    seen: dict[tuple[bool, tuple[int, ...]], int] = {}
+    codes = np.empty(matrix.shape[0], dtype=np.int64)
+    representatives: list[int] = []
+    for row in range(matrix.shape[0]):
+        key = (
+            bool(side.present[row]),
+            tuple(matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]].tolist()),
+        )
+        code = seen.get(key)
+        if code is None:
+            code = len(representatives)
+            seen[key] = code
+            representatives.append(row)
+            if len(representatives) > TABLE_LIMIT:
+                return codes, np.array(representatives)
+        codes[row] = code
+    return codes, np.array(representatives, dtype=np.int64)
