@@ -39,8 +39,15 @@ def membership_ensure(
 def membership_set_role(*, membership: Membership, role: str, actor: User) -> Membership:
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.role == Role.ADMIN and role != Role.ADMIN:
-        admins = Membership.objects.filter(organization=locked.organization, role=Role.ADMIN)
-        if admins.count() <= 1:
+        # Lock every admin row, not only this one: two admins demoting each other at once
+        # must not both see another admin and leave the organization with none.
+        admins = list(
+            Membership.objects.select_for_update()
+            .filter(organization=locked.organization, role=Role.ADMIN)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if len(admins) <= 1:
             raise ValidationError({"role": "An organization needs at least one admin."})
     locked.role = role
     locked.save(update_fields=["role", "updated_at"])

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tandem.accounts.models import User
 from tandem.organizations import selectors, services
 from tandem.organizations.forms import CoordinatorInviteForm, MembershipRoleForm
-from tandem.organizations.models import CoordinatorInvitation
+from tandem.organizations.models import CoordinatorInvitation, Role
 
 
 def _user(request: HttpRequest) -> User:
@@ -71,6 +71,8 @@ def member_role(request: HttpRequest, organization_id: int, membership_id: int) 
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, f"{membership.user.display_name}'s role is changed.")
+            if membership.user_id == request.user.pk and form.cleaned_data["role"] != Role.ADMIN:
+                return redirect("home")  # an admin who stepped down can no longer see the page
     return redirect("organizations:members", organization.pk)
 
 

@@ -52,12 +52,20 @@ class ProgramQuerySet(models.QuerySet["Program"]):
         ).distinct()
 
     def coordinated_by(self, user: User) -> ProgramQuerySet:
-        """Programs a person may run: theirs as coordinator, or any in an org they administer."""
+        """Programs a person may run: theirs as coordinator, or any in an org they administer.
+
+        Both go through the person's membership, so that an org admin who demotes a coordinator
+        to member (or removes them) takes their programs from them at once.
+        """
         if not user.is_authenticated:
             return self.none()
+        # One filter() call: every condition on memberships applies to the same membership row.
         return self.filter(
-            Q(coordinators=user)
-            | Q(organization__memberships__user=user, organization__memberships__role=Role.ADMIN)
+            Q(organization__memberships__user=user)
+            & (
+                Q(organization__memberships__role=Role.ADMIN)
+                | Q(coordinators=user, organization__memberships__role=Role.COORDINATOR)
+            )
         ).distinct()
 
 
