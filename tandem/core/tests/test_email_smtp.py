@@ -1,0 +1,101 @@
+"""A product email through Django's SMTP backend to a real SMTP server on loopback (aiosmtpd)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.test import TestCase
+from django.urls import reverse
+
+from tandem.core.testing import make_personas
+from tandem.programs import services
+from tandem.programs.models import Participant
+
+
+class Recorder:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.envelopes: list = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd names it so
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Recorder, int]]:
+    recorder = Recorder()
+    port = _free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield recorder, port
+    finally:
+        controller.stop()
+
+
+class SmtpDeliveryTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+
+    @pytest.fixture(autouse=True)
+    def _smtp(self, smtp_server: tuple[Recorder, int]) -> None:
+        self.server, self.port = smtp_server
+
+    def test_a_program_invitation_reaches_a_real_smtp_server(self):
+        p = self.p
+        with (
+            self.settings(
+                EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                EMAIL_HOST="127.0.0.1",
+                EMAIL_PORT=self.port,
+                EMAIL_HOST_USER="",
+                EMAIL_HOST_PASSWORD="",
+                EMAIL_USE_TLS=False,
+                EMAIL_USE_SSL=False,
+                EMAIL_TIMEOUT=10,
+            ),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            services.participants_invite(
+                program=p.program,
+                emails=["newcomer@northwind.example"],
+                role="mentee",
+                invited_by=p.coordinator,
+            )
+            # Still inside the transaction: nothing has reached the server.
+            self.assertEqual(self.server.envelopes, [])
+
+        self.assertEqual(len(self.server.envelopes), 1)
+        envelope = self.server.envelopes[0]
+        self.assertEqual(envelope.rcpt_tos, ["newcomer@northwind.example"])
+        self.assertEqual(envelope.mail_from, "tandem@localhost")
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.assertEqual(message["To"], "newcomer@northwind.example")
+        self.assertEqual(message["Subject"], f"You're invited to {p.program.name}")
+        self.assertEqual(message.get_content_type(), "multipart/alternative")
+        parts = {part.get_content_type(): part.get_content() for part in message.iter_parts()}
+        self.assertEqual(set(parts), {"text/plain", "text/html"})
+
+        participant = Participant.objects.get(user__email="newcomer@northwind.example")
+        join_url = settings.SITE_URL + reverse(
+            "programs:join_invitation", args=[participant.invitation_token]
+        )
+        self.assertIn(join_url, parts["text/plain"])
+        self.assertIn(f'href="{join_url}"', parts["text/html"])
+        self.assertIn("Cora Coordinator invites you to join", parts["text/plain"])
