@@ -1,0 +1,131 @@
+"""The `tandem match` command line: JSON, CSV, schema, exit codes, nothing written on error."""
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tandem.cli import main
+
+PROBLEM = {
+    "objective": "total",
+    "mentees": [{"id": "a1", "attributes": {"wants": ["python"]}}, {"id": "a2", "attributes": {"wants": ["sql"]}}],
+    "mentors": [{"id": "b1", "attributes": {"offers": ["python", "sql"]}}, {"id": "b2", "attributes": {"offers": ["sql"]}}],
+    "criteria": [{"name": "skills", "type": "overlap", "mentee": "wants", "mentor": "offers"}],
+}
+
+
+@pytest.fixture(autouse=True)
+def _tandem_test_settings():
+    """The engine needs no Django: this stands in for the suite-wide settings fixture."""
+
+
+def test_match_json_file_prints_result(tmp_path, capsys):
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(PROBLEM))
+    assert main(["match", str(path)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert {(m["mentee"], m["mentor"]) for m in result["matches"]} == {("a1", "b1"), ("a2", "b2")}
+
+
+def test_match_reads_stdin_and_writes_output_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(PROBLEM)))
+    out = tmp_path / "result.json"
+    assert main(["match", "-", "-o", str(out)]) == 0
+    assert json.loads(out.read_text())["stats"]["matched"] == 2
+
+
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys):
+    broken = dict(PROBLEM, mentors=[{"id": "b1", "capacity": -1}])
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(broken))
+    out = tmp_path / "result.json"
+    assert main(["match", str(path), "-o", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "mentors[0].capacity: must be an integer >= 0, got -1" in error
+    assert not out.exists()
+
+
+def test_malformed_json_exits_2(tmp_path, capsys):
+    path = tmp_path / "problem.json"
+    path.write_text('{"mentees": [')
+    assert main(["match", str(path)]) == 2
+    assert "malformed JSON" in capsys.readouterr().err
+
+
+def test_missing_file_exits_2(tmp_path, capsys):
+    assert main(["match", str(tmp_path / "nope.json")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def _write_csv(tmp_path, mentees_text, mentors_text):
+    (tmp_path / "mentees.csv").write_text(mentees_text)
+    (tmp_path / "mentors.csv").write_text(mentors_text)
+    (tmp_path / "criteria.json").write_text(json.dumps([
+        {"name": "skills", "type": "overlap", "mentee": "wants", "mentor": "offers", "weight": 3},
+        {"name": "level gap", "type": "range", "mentee": "level", "mentor": "level", "min": 1, "max": 4},
+    ]))
+    return [
+        "match", "--mentees", str(tmp_path / "mentees.csv"), "--mentors", str(tmp_path / "mentors.csv"),
+        "--criteria", str(tmp_path / "criteria.json"), "-o", str(tmp_path / "matches.csv"),
+    ]
+
+
+def test_csv_mode_writes_matches_csv(tmp_path):
+    args = _write_csv(
+        tmp_path,
+        "id,capacity,wants,level\na1,1,python;leadership,2\na2,,sql,1\n",
+        "id,capacity,offers,level\nb1,2,Python,5\nb2,1,sql;python,3\n",
+    )
+    assert main(args) == 0
+    lines = (tmp_path / "matches.csv").read_text().splitlines()
+    assert lines[0] == "mentee,mentor,score,reasons"
+    rows = {line.split(",")[0]: line for line in lines[1:]}
+    assert rows["a2"].startswith("a2,b2,1,")
+    assert "shared: sql" in rows["a2"]
+    assert rows["a1"].startswith("a1,b1,")
+
+
+@pytest.mark.parametrize(
+    ("mentees_text", "message"),
+    [
+        ("id,capacity,wants,level\na1,zero,python,2\n", "mentees.csv line 2 (capacity): must be an integer >= 1"),
+        ("id,capacity,wants,level\na1,1,python,senior\n", 'mentees.csv line 2 (level): criterion "level gap" (range) needs a number'),
+        ("id,capacity,wants,level\na1,1,python\n", "mentees.csv line 2: expected 4 fields, got 3"),
+        ("name,capacity,wants\na1,1,python\n", "mentees.csv line 1: the first column must be id"),
+        ("id,capacity,wants,level\na1,1,python,2\na1,1,sql,3\n", 'mentees.csv line 3 (id): duplicate id "a1"'),
+        ('id,capacity,wants,level\na1,1,"python,2\n', "mentees.csv line"),
+    ],
+)
+def test_csv_errors_name_file_line_and_rule_and_write_nothing(tmp_path, capsys, mentees_text, message):
+    args = _write_csv(tmp_path, mentees_text, "id,capacity,offers,level\nb1,2,python,5\n")
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "matches.csv").exists()
+
+
+def test_schema_is_json_schema_of_the_input(capsys):
+    assert main(["match", "--schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert set(schema["properties"]["objective"]["enum"]) == {"total", "fair", "stable", "peer"}
+    assert schema["properties"]["mentors"]["items"]["properties"]["capacity"]["minimum"] == 0
+
+
+def test_console_module_runs_as_a_process_and_exits_2_on_bad_input(tmp_path):
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(dict(PROBLEM, objective="best")))
+    done = subprocess.run(
+        [sys.executable, "-m", "tandem.cli", "match", str(path)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "objective: must be one of" in done.stderr
+
+
+def test_usage_error_exits_2(capsys):
+    assert main(["match"]) == 2
+    assert "give PROBLEM.json" in capsys.readouterr().err
