@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "tandem.accounts",
     "tandem.organizations",
     "tandem.programs",
+    "tandem.mentorships",
+    "tandem.matching",
 ]
 
 MIDDLEWARE = [
@@ -124,7 +126,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
+_test_name = os.environ.get("TEST_DATABASE_NAME") or None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not _test_name:
+    # A file, not memory: tests that race threads need SQLite's real locking between
+    # connections, which a shared in-memory database does not give.
+    _test_name = str(VAR_DIR / "test.sqlite3")
+DATABASES["default"]["TEST"] = {"NAME": _test_name}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and security ------------------------------------------------------------------
@@ -152,6 +159,7 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_USERNAME_CALLABLE = "tandem.accounts.throttling.lockout_username"
 AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
 
 SESSION_COOKIE_HTTPONLY = True

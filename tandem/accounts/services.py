@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from tandem.accounts.models import User
 
@@ -18,3 +19,8 @@ def user_sign_up(
         existing.save(update_fields=["full_name", "password"])
         return existing
     return User.objects.create_user(email=email, password=password, full_name=full_name)
+
+
+def notifications_mark_read(*, user: User, url: str) -> int:
+    """Mark a person's unread notifications pointing at `url` as read (on visiting it)."""
+    return user.notifications.unread().filter(url=url).update(read_at=timezone.now())

@@ -1,0 +1,341 @@
+"""Writes for matching: rules, runs, and the coordinator's decisions on draft matches."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from tandem.accounts.models import User
+from tandem.matching.models import (
+    Criterion,
+    DraftMatch,
+    DraftStatus,
+    MatchingRules,
+    MatchRun,
+    PairRule,
+    RunStatus,
+)
+from tandem.matching.problems import EMAIL_ATTRIBUTE, Segment, build_problem, rules_for
+from tandem.matching.solver import EngineInputError, solve_document
+from tandem.mentorships.models import MatchSource, Relationship
+from tandem.mentorships.services import MatchRefused, relationship_create
+from tandem.programs.models import Participant, Program, Visibility
+
+logger = logging.getLogger(__name__)
+
+# A run still unfinished after this long has died with its worker; a new run may start.
+RUN_STALE_AFTER = datetime.timedelta(minutes=15)
+
+
+# --- Rules -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rules_update(*, program: Program, fields: Mapping[str, Any], actor: User) -> MatchingRules:
+    rules = rules_for(program)
+    for name, value in fields.items():
+        setattr(rules, name, value)
+    rules.updated_by = actor
+    rules.full_clean()
+    rules.save()
+    return rules
+
+
+@transaction.atomic
+def criterion_create(*, program: Program, actor: User, **fields: Any) -> Criterion:
+    rules = rules_for(program)
+    position = (rules.criteria.aggregate(m=Max("position"))["m"] or 0) + 1
+    criterion = Criterion(rules=rules, position=position, **fields)
+    criterion.full_clean()
+    criterion.save()
+    rules.updated_by = actor
+    rules.save(update_fields=["updated_by", "updated_at"])
+    return criterion
+
+
+@transaction.atomic
+def criterion_update(*, criterion: Criterion, fields: Mapping[str, Any]) -> Criterion:
+    for name, value in fields.items():
+        setattr(criterion, name, value)
+    criterion.full_clean()
+    criterion.save()
+    return criterion
+
+
+@transaction.atomic
+def criterion_delete(*, criterion: Criterion) -> None:
+    criterion.delete()
+
+
+@transaction.atomic
+def pair_rule_set(
+    *, program: Program, mentee: Participant, mentor: Participant, kind: str, actor: User
+) -> PairRule:
+    """Pin or forbid a pair for every later run (replacing any earlier rule for the pair)."""
+    if mentee.program_id != program.pk or mentor.program_id != program.pk:
+        raise ValidationError("Both people must be in this program.")
+    if not mentee.is_mentee or not mentor.is_mentor:
+        raise ValidationError("Pair a mentee with a mentor.")
+    rule, _ = PairRule.objects.update_or_create(
+        rules=rules_for(program),
+        mentee=mentee,
+        mentor=mentor,
+        defaults={"kind": kind, "created_by": actor},
+    )
+    return rule
+
+
+@transaction.atomic
+def pair_rule_delete(*, rule: PairRule) -> None:
+    rule.delete()
+
+
+# --- Runs ------------------------------------------------------------------------------------
+
+
+class RunRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _fail_stale_runs(program: Program) -> None:
+    cutoff = timezone.now() - RUN_STALE_AFTER
+    MatchRun.objects.filter(program=program).unfinished().filter(created_at__lt=cutoff).update(
+        status=RunStatus.FAILED,
+        error="The run stopped before finishing (its worker ended). Nothing was published; "
+        "run it again.",
+        finished_at=timezone.now(),
+    )
+
+
+def _explain_empty(problem: Mapping[str, Any]) -> str | None:
+    """Why a run cannot find any match, before solving; None if it may."""
+    if not problem.get("criteria"):
+        return "Add at least one matching rule before running smart match."
+    if problem.get("objective") == "peer":
+        if len(problem.get("participants", [])) < 2:
+            return "Fewer than two peers are waiting for a match in this segment."
+        return None
+    if not problem.get("mentees"):
+        return "No mentee in this segment is waiting for a match."
+    if not any(m["capacity"] > 0 for m in problem.get("mentors", [])):
+        return "No mentor in this program has room for another mentee."
+    return None
+
+
+@transaction.atomic
+def match_run_start(*, program: Program, started_by: User, segment: Segment) -> MatchRun:
+    """Snapshot the rules and the cohort, and queue the run. One run per program at a time.
+
+    The problem is built now, so that editing rules while the run works changes nothing in it.
+    """
+    Program.objects.select_for_update().filter(pk=program.pk).get()
+    _fail_stale_runs(program)
+    if MatchRun.objects.filter(program=program).unfinished().exists():
+        raise RunRefused("A run of this program is already in progress.")
+    problem = build_problem(program, rules_for(program), segment)
+    run = MatchRun.objects.create(
+        program=program,
+        created_by=started_by,
+        segment=segment.as_json(),
+        problem=problem,
+        progress_message="Waiting for a worker",
+    )
+    explanation = _explain_empty(problem)
+    if explanation:
+        _finish_failed(run, explanation)
+        return run
+    from tandem.matching.tasks import execute_match_run
+
+    transaction.on_commit(lambda: execute_match_run.enqueue(run.pk))
+    return run
+
+
+def _finish_failed(run: MatchRun, message: str) -> None:
+    run.status = RunStatus.FAILED
+    run.error = message
+    run.finished_at = timezone.now()
+    run.progress = 100
+    run.progress_message = ""
+    run.save(update_fields=["status", "error", "finished_at", "progress", "progress_message"])
+
+
+def match_run_execute(*, run_id: int) -> None:
+    """Solve a queued run and publish its drafts in one transaction (all or nothing)."""
+    claimed = MatchRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING,
+        started_at=timezone.now(),
+        progress=10,
+        progress_message="Scoring every pair and solving",
+    )
+    if not claimed:
+        return  # already taken by another worker, or finished
+    run = MatchRun.objects.get(pk=run_id)
+    try:
+        result = solve_document(run.problem)
+    except EngineInputError as error:
+        _finish_failed(run, f"The rules cannot be used as they are: {error}")
+        return
+    except Exception:
+        logger.exception("match run %s failed in the engine", run_id)
+        _finish_failed(run, "The matching engine failed unexpectedly. Nothing was published.")
+        return
+    MatchRun.objects.filter(pk=run_id).update(progress=80, progress_message="Saving the drafts")
+    _publish(run, result)
+
+
+@transaction.atomic
+def _publish(run: MatchRun, result: dict[str, Any]) -> None:
+    participants = {
+        str(p.pk): p.pk for p in Participant.objects.filter(program_id=run.program_id).only("pk")
+    }
+    drafts = [
+        DraftMatch(
+            run=run,
+            mentee_id=participants[match["mentee"]],
+            mentor_id=participants[match["mentor"]],
+            score=match["score"],
+            reasons=match.get("reasons", []),
+        )
+        for match in _pairs(result)
+    ]
+    DraftMatch.objects.bulk_create(drafts, batch_size=2000)
+    stats = dict(result.get("stats", {}))
+    run.result = result
+    run.stats = stats
+    run.status = RunStatus.DONE
+    run.progress = 100
+    run.progress_message = ""
+    run.finished_at = timezone.now()
+    if not drafts:
+        run.error = _explain_no_match(result)
+    run.save()
+
+
+def _pairs(result: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
+    """Mentee–mentor pairs of a result; a peer group is proposed as pairs within the group."""
+    yield from result.get("matches", [])
+    for group in result.get("groups", []):
+        members = group["members"]
+        for other in members[1:]:
+            yield {
+                "mentee": other,
+                "mentor": members[0],
+                "score": group.get("score", 0.0),
+                "reasons": [],
+            }
+
+
+def _explain_no_match(result: Mapping[str, Any]) -> str:
+    reasons = [u.get("reason", "") for u in result.get("unmatched", [])]
+    if not reasons:
+        return "Nobody could be matched."
+    common = max(set(reasons), key=reasons.count)
+    return f"No pair is allowed by the rules. The most common reason: {common}."
+
+
+# --- Drafts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApprovalOutcome:
+    approved: list[Relationship]
+    refused: list[str]
+
+
+def _get_draft_locked(program: Program, draft_id: int) -> DraftMatch:
+    draft = (
+        DraftMatch.objects.select_for_update()
+        .filter(pk=draft_id, run__program=program)
+        .select_related("mentee__user", "mentor__user", "decided_by")
+        .first()
+    )
+    if draft is None:
+        raise MatchRefused("This draft does not exist.", code="no_draft")
+    return draft
+
+
+def _refuse_if_decided(draft: DraftMatch) -> None:
+    if draft.status == DraftStatus.APPROVED:
+        who = draft.decided_by.display_name if draft.decided_by else "another coordinator"
+        raise MatchRefused(f"{who} approved this match already.", code="already_approved")
+    if draft.status == DraftStatus.DISMISSED:
+        raise MatchRefused("This draft was dismissed.", code="dismissed")
+
+
+def reasons_with_privacy(
+    program: Program, run: MatchRun, reasons: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Mark each reason private if its rule reads a private answer or an email address.
+
+    Coordinators see every reason; the matched people see only those marked `private: False`,
+    so that "why you were matched" never reveals a partner's private answers.
+    """
+    private_slugs = set(
+        program.questions.filter(visibility=Visibility.PRIVATE).values_list("slug", flat=True)
+    )
+    private_slugs.add(EMAIL_ATTRIBUTE)
+    reads = {c["name"]: {c.get("mentee"), c.get("mentor")} for c in run.problem.get("criteria", [])}
+
+    def is_private(criterion: object) -> bool:
+        attributes = reads.get(str(criterion))
+        return attributes is None or bool(attributes & private_slugs)  # unknown: keep it hidden
+
+    return [{**reason, "private": is_private(reason.get("criterion"))} for reason in reasons]
+
+
+@transaction.atomic
+def draft_approve(*, program: Program, draft_id: int, actor: User) -> Relationship:
+    """Turn a draft into a relationship and tell both sides (after commit). Exactly once."""
+    draft = _get_draft_locked(program, draft_id)
+    _refuse_if_decided(draft)
+    relationship = relationship_create(
+        program=program,
+        mentor=draft.mentor,
+        mentees=[draft.mentee],
+        source=MatchSource.SMART,
+        created_by=actor,
+        score=draft.score,
+        reasons=reasons_with_privacy(program, draft.run, draft.reasons),
+    )
+    moved = DraftMatch.objects.filter(pk=draft.pk, status=DraftStatus.PROPOSED).update(
+        status=DraftStatus.APPROVED,
+        decided_by=actor,
+        decided_at=timezone.now(),
+        relationship=relationship,
+    )
+    if moved != 1:  # pragma: no cover - the row lock above makes this unreachable
+        raise MatchRefused("Another coordinator decided this draft meanwhile.", code="race")
+    return relationship
+
+
+def drafts_approve(*, program: Program, draft_ids: Iterable[int], actor: User) -> ApprovalOutcome:
+    """Approve several drafts, each on its own: one refusal does not stop the others."""
+    approved, refused = [], []
+    for draft_id in draft_ids:
+        try:
+            approved.append(draft_approve(program=program, draft_id=draft_id, actor=actor))
+        except MatchRefused as refusal:
+            refused.append(refusal.message)
+    return ApprovalOutcome(approved=approved, refused=refused)
+
+
+@transaction.atomic
+def draft_dismiss(*, program: Program, draft_id: int, actor: User) -> DraftMatch:
+    """Set a draft aside. Nobody is told: the people never knew it existed."""
+    draft = _get_draft_locked(program, draft_id)
+    _refuse_if_decided(draft)
+    draft.status = DraftStatus.DISMISSED
+    draft.decided_by = actor
+    draft.decided_at = timezone.now()
+    draft.save(update_fields=["status", "decided_by", "decided_at"])
+    return draft

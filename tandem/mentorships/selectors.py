@@ -1,0 +1,87 @@
+"""Reads about relationships: who is matched, and how much of a mentor's capacity is taken."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from tandem.accounts.models import User
+from tandem.mentorships.models import (
+    OPEN_STATUSES,
+    MemberRole,
+    Relationship,
+    RelationshipMember,
+)
+from tandem.programs.models import Participant, Program
+
+
+def open_load_by_mentor(program: Program) -> dict[int, int]:
+    """Mentees each mentor has in open (active or paused) relationships of the program."""
+    rows = (
+        RelationshipMember.objects.filter(
+            relationship__program=program,
+            relationship__status__in=OPEN_STATUSES,
+            role=MemberRole.MENTOR,
+        )
+        .values("participant_id")
+        .annotate(
+            mentees=Count(
+                "relationship__members", filter=Q(relationship__members__role=MemberRole.MENTEE)
+            )
+        )
+    )
+    return {row["participant_id"]: row["mentees"] for row in rows}
+
+
+def mentor_open_load(mentor: Participant) -> int:
+    return RelationshipMember.objects.filter(
+        relationship__members__participant=mentor,
+        relationship__members__role=MemberRole.MENTOR,
+        relationship__status__in=OPEN_STATUSES,
+        role=MemberRole.MENTEE,
+    ).count()
+
+
+def matched_participant_ids(program: Program) -> set[int]:
+    """Mentees and peers of the program who are in an open relationship."""
+    return set(
+        RelationshipMember.objects.filter(
+            relationship__program=program,
+            relationship__status__in=OPEN_STATUSES,
+            role__in=[MemberRole.MENTEE, MemberRole.PEER],
+        ).values_list("participant_id", flat=True)
+    )
+
+
+def relationships_for_user(user: User) -> QuerySet[Relationship]:
+    return (
+        Relationship.objects.of_user(user)
+        .select_related("program")
+        .prefetch_related("members__participant__user")
+        .order_by("-created_at")
+    )
+
+
+def get_relationship_for_member(user: User, relationship_id: int) -> Relationship:
+    """A relationship `user` is a member of, else 404."""
+    relationship = (
+        Relationship.objects.of_user(user)
+        .select_related("program", "program__organization")
+        .filter(pk=relationship_id)
+        .first()
+    )
+    if relationship is None:
+        raise Http404("No such relationship.")
+    return relationship
+
+
+def get_relationship_for_coordinator(user: User, relationship_id: int) -> Relationship:
+    relationship = (
+        Relationship.objects.filter(program__in=Program.objects.coordinated_by(user))
+        .select_related("program", "program__organization")
+        .filter(pk=relationship_id)
+        .first()
+    )
+    if relationship is None:
+        raise Http404("No such relationship.")
+    return relationship

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from tandem.mentorships import views
+
+app_name = "mentorships"
+
+urlpatterns = [
+    path("relationships/<int:relationship_id>/", views.relationship_detail, name="relationship"),
+]
