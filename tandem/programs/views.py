@@ -254,7 +254,8 @@ def coordinators(request: HttpRequest, program_id: int) -> HttpResponse:
     form = CoordinatorAddForm(request.POST or None, candidates=candidates)
     if request.method == "POST":
         if "remove" in request.POST:
-            user = program.coordinators.filter(pk=request.POST["remove"]).first()
+            remove = request.POST["remove"]
+            user = program.coordinators.filter(pk=remove).first() if remove.isdecimal() else None
             if user is None:
                 raise Http404("No such coordinator.")
             try:

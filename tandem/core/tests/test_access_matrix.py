@@ -342,6 +342,12 @@ class AccessMatrixTests(TestCase):
         ]:
             response = self.client.post(reverse(name, kwargs=kwargs))
             self.assertEqual(response.status_code, 404, f"{name} {kwargs}")
+        # Removing someone who does not coordinate this program (or garbage) is a 404 too.
+        coordinators_url = reverse("programs:coordinators", args=[pid])
+        for remove in (p.other_coordinator.pk, "abc"):
+            response = self.client.post(coordinators_url, {"remove": remove})
+            self.assertEqual(response.status_code, 404, f"remove={remove}")
+        self.assertTrue(p.other_program.coordinators.filter(pk=p.other_coordinator.pk).exists())
         self.assertTrue(Question.objects.filter(pk=other_question.pk).exists())
         self.assertTrue(p.other_program.pathways.filter(pk=other_pathway.pk).exists())
         # An org admin cannot change a membership of another organization through their own.
