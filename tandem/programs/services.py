@@ -395,32 +395,46 @@ def _invitation_email(participant: Participant, inviter: User) -> None:
 def participants_invite(
     *, program: Program, emails: Iterable[str], role: str, invited_by: User
 ) -> tuple[list[Participant], list[str]]:
-    """Invite people by email. Returns (invited now, addresses skipped as already in)."""
+    """Invite people by email. Returns (invited now, addresses skipped as already in).
+
+    Someone who withdrew is invited again: that is how a coordinator takes them back.
+    """
     if role not in program.roles_allowed:
         raise ValidationError({"role": f"{ParticipantRole(role).label} is not a role here."})
     addresses = list(dict.fromkeys(normalize_email(e) for e in emails if e.strip()))
     users = user_get_or_create_many(addresses)
-    existing = set(
-        Participant.objects.filter(program=program, user__in=users.values()).values_list(
-            "user__email", flat=True
-        )
-    )
+    existing = {
+        p.user.email: p
+        for p in Participant.objects.filter(
+            program=program, user__in=users.values()
+        ).select_related("user", "program__organization")
+    }
     now = timezone.now()
+    capacity = program.default_mentor_capacity if role != ParticipantRole.MENTEE else None
     invited = []
     for address in addresses:
-        if address in existing:
+        participant = existing.get(address)
+        if participant is None:
+            participant = Participant.objects.create(
+                program=program,
+                user=users[address],
+                role=role,
+                status=ParticipantStatus.INVITED,
+                capacity=capacity,
+                invited_at=now,
+            )
+        elif participant.status == ParticipantStatus.WITHDRAWN:
+            participant.status = ParticipantStatus.INVITED
+            participant.role, participant.capacity = role, capacity
+            participant.withdrawn_at, participant.invited_at = None, now
+            fields = ["status", "role", "capacity", "withdrawn_at", "invited_at", "updated_at"]
+            participant.save(update_fields=fields)
+        else:
             continue
-        participant = Participant.objects.create(
-            program=program,
-            user=users[address],
-            role=role,
-            status=ParticipantStatus.INVITED,
-            capacity=program.default_mentor_capacity if role != ParticipantRole.MENTEE else None,
-            invited_at=now,
-        )
         _invitation_email(participant, invited_by)
         invited.append(participant)
-    return invited, [a for a in addresses if a in existing]
+    taken = {p.user.email for p in invited}
+    return invited, [a for a in addresses if a not in taken]
 
 
 def user_get_or_create_many(

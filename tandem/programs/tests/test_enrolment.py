@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from unittest import mock
 
+from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
 
@@ -286,6 +287,44 @@ class JoinRefusedTests(EnrolmentTestCase):
             ParticipantStatus.WITHDRAWN,
         )
         self.assert_nothing_written()
+
+    def test_the_coordinator_takes_a_withdrawn_participant_back_by_inviting_them(self):
+        mentee = self.p.mentee
+        services.participant_withdraw(participant=self.p.mentee_participant)
+        self.client.force_login(self.p.coordinator)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("programs:invitations", args=[self.program.pk]),
+                {
+                    "invite": "1",
+                    "emails": f"{mentee.email}\n{self.p.mentor.email}",
+                    "role": "mentee",
+                },
+                follow=True,
+            )
+        self.assertContains(response, "Invited 1 person. Skipped 1 already in the program.")
+        self.assertEqual([m.to for m in mail.outbox], [[mentee.email]])
+        participant = Participant.objects.get(pk=self.p.mentee_participant.pk)
+        self.assertEqual(participant.status, ParticipantStatus.INVITED)
+        invitation = reverse("programs:join_invitation", args=[participant.invitation_token])
+        self.assertIn(invitation, mail.outbox[0].body)
+
+        self.client.force_login(mentee)
+        self.assertRedirects(
+            self.client.get(invitation), self.step_url("guidelines"), target_status_code=200
+        )
+        self.client.post(self.step_url("guidelines"), {"accept": "on"})
+        self.client.post(self.step_url("role"), {"role": "mentee"})
+        # Her earlier answers are there to confirm.
+        response = self.client.get(self.step_url("answers"))
+        self.assertContains(response, 'value="Sales" selected')
+        response = self.client.post(
+            self.step_url("answers"), {"q_goals": ["Leadership"], "q_department": "Sales"}
+        )
+        self.assertRedirects(response, self.step_url("done"), target_status_code=200)
+        participant.refresh_from_db()
+        self.assertEqual(participant.status, ParticipantStatus.JOINED)
+        self.assertIsNone(participant.withdrawn_at)
 
     def test_a_second_join_by_the_same_person(self):
         self.client.force_login(self.p.mentor)
