@@ -130,7 +130,7 @@ class PasswordTests(TestCase):
     def reset_link(self) -> str:
         self.assertEqual(len(mail.outbox), 1)
         found = re.search(
-            r"https?://[^/\s]+(/accounts/reset/[^/\s]+/[^/\s]+/)", mail.outbox[0].body
+            r"https?://[^/\s]+(/accounts/reset/[^/\s]+/[^/\s]+/)", str(mail.outbox[0].body)
         )
         self.assertIsNotNone(found, mail.outbox[0].body)
         return found.group(1)

@@ -31,7 +31,7 @@ class CoordinatorInvitationTests(TestCase):
         return self.client.post(self.members_url, {"email": email, "role": role}, follow=True)
 
     def accept_path(self, message: mail.EmailMessage) -> str:
-        found = re.search(r"https?://[^/\s]+(/org-invitations/[^/\s]+/)", message.body)
+        found = re.search(r"https?://[^/\s]+(/org-invitations/[^/\s]+/)", str(message.body))
         self.assertIsNotNone(found, message.body)
         return found.group(1)
 

@@ -24,7 +24,7 @@ from tandem.programs.models import (
 NEW_PASSWORD = "a-long-and-unusual-passphrase"
 
 
-def enrolment_state() -> dict[str, list[dict[str, Any]]]:
+def enrolment_state() -> dict[str, list[Any]]:
     return {
         "participants": list(Participant.objects.order_by("pk").values()),
         "answers": list(Answer.objects.order_by("pk").values()),

@@ -32,7 +32,7 @@ from tandem.programs.models import (
 HEADER = "email,name,role,capacity,goals,department,years,languages,timezone"
 
 
-def db_state() -> dict[str, list[dict[str, Any]]]:
+def db_state() -> dict[str, list[Any]]:
     """Every row the import could touch, every field: equal states mean nothing was written."""
     return {
         "users": list(User.objects.order_by("pk").values()),

@@ -148,10 +148,10 @@ class QuestionBuilderTests(TestCase):
         data.update(changes)
         return data
 
-    def stored(self, q: Question) -> dict[str, Any]:
+    def stored(self, q: Question) -> Any:
         return Question.objects.filter(pk=q.pk).values().get()
 
-    def answers(self) -> list[dict[str, Any]]:
+    def answers(self) -> list[Any]:
         return list(Answer.objects.order_by("pk").values())
 
     def test_a_question_is_added_with_a_slug_made_from_its_label(self):
