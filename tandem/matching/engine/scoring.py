@@ -24,6 +24,8 @@ PICO = 1e12
 MICRO_PER_PICO = 1e6
 # A side with at most this many distinct values is folded into a lookup table (a matrix product).
 TABLE_LIMIT = 64
+# A non-required overlap over at most this many distinct values is folded in as linear features.
+LINEAR_LIMIT = 512
 DENSE_ONE_HOT_LIMIT = 20_000_000
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -211,9 +213,10 @@ class CriterionModel:
                 contribution = value * scale
                 if self.criterion.required:
                     required = inter == 0
-            else:  # text: cosine similarity of the two word sets
-                denominator = np.sqrt(size_a * size_b)
-                value = np.where(denominator > 0, inter / np.maximum(denominator, 1.0), 0.0)
+            else:  # text: cosine similarity of the two word sets, |A ∩ B| / sqrt(|A| |B|)
+                inv_a = np.where(size_a > 0, 1.0 / np.sqrt(np.maximum(size_a, 1.0)), 0.0)
+                inv_b = np.where(size_b > 0, 1.0 / np.sqrt(np.maximum(size_b, 1.0)), 0.0)
+                value = (inter * inv_a) * inv_b
                 contribution = np.rint(value * self.scale)
             return value, contribution, required
         difference = inter_or_difference
@@ -301,6 +304,19 @@ class ScoringModel:
         self.elementwise: list[CriterionModel] = []
         for model in self.models:
             folded = False
+            a, b = model.mentee, model.mentor
+            if (
+                model.criterion.type == "overlap"
+                and not model.criterion.required
+                and isinstance(a, SetSide)
+                and isinstance(b, SetSide)
+                and len(model.vocabulary) <= LINEAR_LIMIT
+            ):
+                # overlap is linear in the intersection: (indicator * unit) . indicator
+                unit = np.where(a.size > 0, np.rint(model.scale / np.maximum(a.size, 1.0)), 0.0)
+                score_left.append(a.matrix.toarray() * unit[:, None])
+                score_right.append(b.matrix.toarray())
+                continue
             for side_name in ("mentee", "mentor"):
                 side = model.mentee if side_name == "mentee" else model.mentor
                 codes, representatives = _distinct_rows(side)
@@ -353,6 +369,24 @@ class ScoringModel:
         else:
             ok = np.ones((n_rows, n_cols), dtype=bool)
         for model in self.elementwise:
+            a, b = model.mentee, model.mentor
+            kind = model.criterion.type
+            if (
+                kind == "different"
+                and isinstance(a, SetSide)
+                and isinstance(b, SetSide)
+                and (a.dense is None or b.dense is None)
+            ):
+                # Sparse intersections (e.g. "not my manager" against @id): touch only the hits.
+                a_rows, b_cols = _take(a, rows), _take(b, cols)
+                hits = (a_rows.matrix @ b_cols.matrix.T).tocoo()  # type: ignore[union-attr]
+                scale = np.rint(model.scale)
+                if scale:
+                    total += scale * np.outer(a_rows.present, b_cols.present)  # type: ignore[union-attr]
+                    total[hits.row, hits.col] -= scale
+                if model.criterion.required:
+                    ok[hits.row, hits.col] = False
+                continue
             _, contribution, required = model.evaluate(
                 _take(model.mentee, rows), _take(model.mentor, cols)
             )
