@@ -34,7 +34,11 @@ GOALS = [f"goal-{k}" for k in range(12)]
 LANGUAGES = ["en", "es", "fr", "de", "pt", "ja", "zh"]
 LANGUAGE_WEIGHTS = [0.8, 0.06, 0.04, 0.04, 0.02, 0.02, 0.02]
 DEPARTMENTS = [f"dept-{k}" for k in range(15)]
-SLOTS = [f"{day}-{part}" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun") for part in ("am", "pm")]
+SLOTS = [
+    f"{day}-{part}"
+    for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    for part in ("am", "pm")
+]
 WORDS = [f"w{k}" for k in range(80)]
 INDUSTRIES = [f"ind-{k}" for k in range(8)]
 CITIES = [f"city-{k}" for k in range(25)]
@@ -51,22 +55,85 @@ ZONE_WEIGHTS = [0.12, 0.05, 0.08, 0.15, 0.12, 0.18, 0.05, 0.1, 0.1, 0.05]
 CRITERIA: list[dict[str, Any]] = [
     {"name": "skills", "type": "overlap", "mentee": "wants", "mentor": "offers", "weight": 3},
     {"name": "goals", "type": "overlap", "mentee": "goals", "mentor": "helps_with", "weight": 2},
-    {"name": "language", "type": "same", "mentee": "languages", "mentor": "languages", "required": True, "weight": 0},
-    {"name": "seniority", "type": "range", "mentee": "level", "mentor": "level", "min": 1, "max": 5, "weight": 1},
-    {"name": "timezone", "type": "near", "mentee": "tz", "mentor": "tz", "within": 3, "required": True, "weight": 1},
-    {"name": "other department", "type": "different", "mentee": "department", "mentor": "department", "weight": 0.5},
-    {"name": "not my manager", "type": "different", "mentee": "managers", "mentor": "@id", "required": True, "weight": 0},
+    {
+        "name": "language",
+        "type": "same",
+        "mentee": "languages",
+        "mentor": "languages",
+        "required": True,
+        "weight": 0,
+    },
+    {
+        "name": "seniority",
+        "type": "range",
+        "mentee": "level",
+        "mentor": "level",
+        "min": 1,
+        "max": 5,
+        "weight": 1,
+    },
+    {
+        "name": "timezone",
+        "type": "near",
+        "mentee": "tz",
+        "mentor": "tz",
+        "within": 3,
+        "required": True,
+        "weight": 1,
+    },
+    {
+        "name": "other department",
+        "type": "different",
+        "mentee": "department",
+        "mentor": "department",
+        "weight": 0.5,
+    },
+    {
+        "name": "not my manager",
+        "type": "different",
+        "mentee": "managers",
+        "mentor": "@id",
+        "required": True,
+        "weight": 0,
+    },
     {"name": "availability", "type": "overlap", "mentee": "slots", "mentor": "slots", "weight": 1},
     {"name": "interests", "type": "text", "mentee": "about", "mentor": "about", "weight": 1},
     {"name": "industry", "type": "same", "mentee": "industry", "mentor": "industry", "weight": 0.5},
     {"name": "city", "type": "same", "mentee": "city", "mentor": "city", "weight": 0.3},
     {"name": "track", "type": "same", "mentee": "track", "mentor": "track", "weight": 1},
-    {"name": "function", "type": "overlap", "mentee": "functions", "mentor": "functions", "weight": 1},
+    {
+        "name": "function",
+        "type": "overlap",
+        "mentee": "functions",
+        "mentor": "functions",
+        "weight": 1,
+    },
     {"name": "format", "type": "overlap", "mentee": "formats", "mentor": "formats", "weight": 0.5},
     {"name": "style", "type": "same", "mentee": "style", "mentor": "style", "weight": 0.3},
-    {"name": "experience", "type": "near", "mentee": "years", "mentor": "years", "within": 12, "weight": 0.5},
-    {"name": "tenure", "type": "range", "mentee": "tenure", "mentor": "tenure", "min": 0, "max": 20, "weight": 0.2},
-    {"name": "certifications", "type": "overlap", "mentee": "certs", "mentor": "certs", "weight": 0.5},
+    {
+        "name": "experience",
+        "type": "near",
+        "mentee": "years",
+        "mentor": "years",
+        "within": 12,
+        "weight": 0.5,
+    },
+    {
+        "name": "tenure",
+        "type": "range",
+        "mentee": "tenure",
+        "mentor": "tenure",
+        "min": 0,
+        "max": 20,
+        "weight": 0.2,
+    },
+    {
+        "name": "certifications",
+        "type": "overlap",
+        "mentee": "certs",
+        "mentor": "certs",
+        "weight": 0.5,
+    },
     {"name": "alumni", "type": "same", "mentee": "school", "mentor": "school", "weight": 0.2},
     {"name": "groups", "type": "overlap", "mentee": "groups", "mentor": "groups", "weight": 0.3},
 ]
@@ -87,7 +154,9 @@ def cohort(n_mentees: int, n_mentors: int, seed: int, objective: str) -> dict[st
         attributes: dict[str, Any] = {
             "goals": pick(GOALS, 1, 2) if not mentor else None,
             "helps_with": pick(GOALS, 2, 5) if mentor else None,
-            "languages": list(dict.fromkeys(rng.choices(LANGUAGES, LANGUAGE_WEIGHTS, k=rng.randint(1, 2)))),
+            "languages": list(
+                dict.fromkeys(rng.choices(LANGUAGES, LANGUAGE_WEIGHTS, k=rng.randint(1, 2)))
+            ),
             "level": rng.randint(3, 8) if mentor else rng.randint(1, 4),
             "tz": rng.choices(ZONES, ZONE_WEIGHTS)[0],
             "department": rng.choice(DEPARTMENTS),
@@ -109,7 +178,9 @@ def cohort(n_mentees: int, n_mentors: int, seed: int, objective: str) -> dict[st
             attributes["offers"] = pick(SKILLS, 2, 6, skill_weights)
         else:
             attributes["wants"] = pick(SKILLS, 1, 4, skill_weights)
-            attributes["managers"] = [f"r{rng.randrange(n_mentors):06d}" for _ in range(rng.randint(1, 3))]
+            attributes["managers"] = [
+                f"r{rng.randrange(n_mentors):06d}" for _ in range(rng.randint(1, 3))
+            ]
         clean = {k: v for k, v in attributes.items() if v is not None}
         capacity = 1 if not mentor else rng.choices([1, 2, 3], [0.5, 0.3, 0.2])[0]
         return {"id": f"{prefix}{index:06d}", "capacity": capacity, "attributes": clean}
@@ -120,7 +191,13 @@ def cohort(n_mentees: int, n_mentors: int, seed: int, objective: str) -> dict[st
         mentor["attributes"]["offers"] = SKILLS[:8]
         mentor["attributes"]["languages"] = ["en"]
         mentor["capacity"] = 3
-    return {"format": "tandem-matching/1", "objective": objective, "mentees": mentees, "mentors": mentors, "criteria": CRITERIA}
+    return {
+        "format": "tandem-matching/1",
+        "objective": objective,
+        "mentees": mentees,
+        "mentors": mentors,
+        "criteria": CRITERIA,
+    }
 
 
 def run_cli(path: Path, output: Path) -> tuple[float, float]:
@@ -178,8 +255,10 @@ def exact_bottleneck(score: np.ndarray, ok: np.ndarray, capacity: np.ndarray, si
     return int(values[low])
 
 
-def greedy_first_come(score: np.ndarray, ok: np.ndarray, capacity: np.ndarray) -> tuple[int, int, int]:
-    """Mentees in sign-up order each take their best allowed mentor with room: (pairs, total, min)."""
+def greedy_first_come(
+    score: np.ndarray, ok: np.ndarray, capacity: np.ndarray
+) -> tuple[int, int, int]:
+    """Mentees in sign-up order take their best allowed mentor with room: (pairs, total, min)."""
     left = capacity.copy()
     total, count, worst = 0, 0, 10**9
     for i in range(score.shape[0]):
@@ -193,12 +272,18 @@ def greedy_first_come(score: np.ndarray, ok: np.ndarray, capacity: np.ndarray) -
     return count, total, worst
 
 
-def matching_package_stable(document: dict[str, Any], score: np.ndarray, ok: np.ndarray, limit: float) -> tuple[float | None, set[tuple[str, str]] | None]:
-    """The `matching` package's resident-optimal answer on the same ranked lists, within `limit` s."""
+def matching_package_stable(
+    document: dict[str, Any], score: np.ndarray, ok: np.ndarray, limit: float
+) -> tuple[float | None, set[tuple[str, str]] | None]:
+    """The `matching` package's resident-optimal answer on the same lists, within `limit` s."""
     mentee_ids = [p["id"] for p in document["mentees"]]
     mentor_ids = [p["id"] for p in document["mentors"]]
     capacity = {p["id"]: p["capacity"] for p in document["mentors"]}
-    payload = {"mentees": {}, "mentors": {}, "capacity": {k: v for k, v in capacity.items() if v > 0}}
+    payload = {
+        "mentees": {},
+        "mentors": {},
+        "capacity": {k: v for k, v in capacity.items() if v > 0},
+    }
     mentor_rank = np.argsort(np.argsort(np.array(mentor_ids, dtype=object), kind="stable"))
     mentee_rank = np.argsort(np.argsort(np.array(mentee_ids, dtype=object), kind="stable"))
     usable = np.array([capacity[r] > 0 for r in mentor_ids])
@@ -215,7 +300,8 @@ def matching_package_stable(document: dict[str, Any], score: np.ndarray, ok: np.
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(payload, handle)
     script = (
-        "import json,sys,time;sys.setrecursionlimit(10**6);from matching.games import HospitalResident as H;"
+        "import json,sys,time;sys.setrecursionlimit(10**6);"
+        "from matching.games import HospitalResident as H;"
         f"d=json.load(open({handle.name!r}));t=time.perf_counter();"
         "g=H.create_from_dictionaries(d['mentees'],d['mentors'],d['capacity'],clean=True);"
         "s=g.solve(optimal='resident');e=time.perf_counter()-t;"
@@ -223,7 +309,11 @@ def matching_package_stable(document: dict[str, Any], score: np.ndarray, ok: np.
     )
     try:
         done = subprocess.run(
-            [sys.executable, "-W", "ignore", "-c", script], capture_output=True, text=True, timeout=limit, check=True
+            [sys.executable, "-W", "ignore", "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=limit,
+            check=True,
         )
     except subprocess.TimeoutExpired:
         return None, None
@@ -249,32 +339,69 @@ def bench(n_mentees: int, workdir: Path) -> None:
     capacity_e = np.array([p.capacity for p in problem.mentees])
     capacity_r = np.array([p.capacity for p in problem.mentors])
     context = Context(
-        n_mentees=len(problem.mentees), n_mentors=len(problem.mentors),
-        mentee_usable=capacity_e > 0, mentor_usable=capacity_r > 0,
-        forbidden_keys=np.zeros(0, dtype=np.int64), pinned_keys=np.zeros(0, dtype=np.int64), min_score=0.0,
+        n_mentees=len(problem.mentees),
+        n_mentors=len(problem.mentors),
+        mentee_usable=capacity_e > 0,
+        mentor_usable=capacity_r > 0,
+        forbidden_keys=np.zeros(0, dtype=np.int64),
+        pinned_keys=np.zeros(0, dtype=np.int64),
+        min_score=0.0,
     )
     candidates = PairSource(context, model=model).scan(12)
     scoring = time.perf_counter() - started
     started = time.perf_counter()
     solve(problem)
     whole = time.perf_counter() - started
-    print(f"scoring (model + scan of all pairs): {scoring:.2f} s; solving (rest of solve): {max(0.0, whole - scoring):.2f} s", flush=True)
+    print(
+        f"scoring (model + scan of all pairs): {scoring:.2f} s; "
+        f"solving (rest of solve): {max(0.0, whole - scoring):.2f} s",
+        flush=True,
+    )
     stats = result["stats"]
-    print(f"allowed pairs {stats['allowed_pairs']:,}; matched {stats['matched']:,}; total {stats['total_score']}; optimal {stats['optimal']}", flush=True)
+    print(
+        f"allowed pairs {stats['allowed_pairs']:,}; "
+        f"matched {stats['matched']:,}; "
+        f"total {stats['total_score']}; "
+        f"optimal {stats['optimal']}",
+        flush=True,
+    )
     fair_doc = dict(document, objective="fair")
     started = time.perf_counter()
     fair = solve(parse_problem(fair_doc))
-    print(f"fair: {time.perf_counter() - started:.2f} s in process; min score {fair['stats']['min_score']}; matched {fair['stats']['matched']:,}; optimal {fair['stats']['optimal']}", flush=True)
+    print(
+        f"fair: {time.perf_counter() - started:.2f} s in process; "
+        f"min score {fair['stats']['min_score']}; "
+        f"matched {fair['stats']['matched']:,}; "
+        f"optimal {fair['stats']['optimal']}",
+        flush=True,
+    )
     _ = candidates
     if n_mentees * int(capacity_r.sum()) <= 120_000_000:
         score, ok = dense_scores(document)
         seconds, pairs, total = scipy_dense(score, ok, capacity_r)
-        print(f"scipy dense linear_sum_assignment: {seconds:.2f} s (matrix build included); pairs {pairs:,}; total {total / 1e6}", flush=True)
-        print(f"  matched vs max-cardinality bound: {stats['matched']:,} / {pairs:,}; total vs exact optimum: {stats['total_score']} / {total / 1e6}; speed-up end to end: {seconds / e2e:.1f}x", flush=True)
+        print(
+            f"scipy dense linear_sum_assignment: {seconds:.2f} s (matrix build included); "
+            f"pairs {pairs:,}; "
+            f"total {total / 1e6}",
+            flush=True,
+        )
+        print(
+            f"  matched vs max-cardinality bound: {stats['matched']:,} / {pairs:,}; "
+            f"total vs exact optimum: {stats['total_score']} / {total / 1e6}; "
+            f"speed-up end to end: {seconds / e2e:.1f}x",
+            flush=True,
+        )
         bottleneck = exact_bottleneck(score, ok, capacity_r, fair["stats"]["matched"])
-        print(f"  fair min score vs exact bottleneck: {fair['stats']['min_score']} / {bottleneck / 1e6}", flush=True)
+        print(
+            f"  fair min score vs exact bottleneck: {fair['stats']['min_score']} / "
+            f"{bottleneck / 1e6}",
+            flush=True,
+        )
         count, gtotal, worst = greedy_first_come(score, ok, capacity_r)
-        print(f"greedy first-come: pairs {count:,}; total {gtotal / 1e6}; min score {worst / 1e6}", flush=True)
+        print(
+            f"greedy first-come: pairs {count:,}; total {gtotal / 1e6}; min score {worst / 1e6}",
+            flush=True,
+        )
         stable_doc = dict(document, objective="stable")
         started = time.perf_counter()
         stable = solve(parse_problem(stable_doc))
@@ -282,11 +409,23 @@ def bench(n_mentees: int, workdir: Path) -> None:
         mine = {(m["mentee"], m["mentor"]) for m in stable["matches"]}
         theirs_seconds, theirs = matching_package_stable(stable_doc, score, ok, 120.0)
         if theirs_seconds is None:
-            print(f"stable: engine {ours:.2f} s; matching package did not finish within 120 s", flush=True)
+            print(
+                f"stable: engine {ours:.2f} s; matching package did not finish within 120 s",
+                flush=True,
+            )
         else:
-            print(f"stable: engine {ours:.2f} s; matching package {theirs_seconds:.2f} s ({theirs_seconds / ours:.0f}x); identical matching: {mine == theirs}", flush=True)
+            print(
+                f"stable: engine {ours:.2f} s; "
+                f"matching package {theirs_seconds:.2f} s ({theirs_seconds / ours:.0f}x); "
+                f"identical matching: {mine == theirs}",
+                flush=True,
+            )
     else:
-        print("scipy dense / exact references: skipped (dense matrix does not fit); optimality by the engine's certificate", flush=True)
+        print(
+            "scipy dense / exact references: skipped (dense matrix does not fit); "
+            "optimality by the engine's certificate",
+            flush=True,
+        )
 
 
 def main() -> None:

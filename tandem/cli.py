@@ -109,7 +109,8 @@ def _csv_problem(args: argparse.Namespace) -> tuple[Any, dict[str, list[int]]]:
         settings = json.loads(raw)
     except json.JSONDecodeError as error:
         raise InputError(
-            f"{args.criteria} line {error.lineno} column {error.colno}: malformed JSON ({error.msg})"
+            f"{args.criteria} line {error.lineno} column {error.colno}: "
+            f"malformed JSON ({error.msg})"
         ) from None
     if isinstance(settings, list):
         settings = {"criteria": settings}

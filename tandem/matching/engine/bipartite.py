@@ -45,7 +45,7 @@ def _certified_best(
     floor: float,
     max_rounds: int = 50,
 ) -> tuple[np.ndarray, bool, int]:
-    """Best matching over all allowed pairs scoring >= floor; returns (chosen mask, proven, rounds)."""
+    """Best matching over all allowed pairs scoring >= floor: (chosen mask, proven, rounds)."""
     rounds = 0
     while True:
         rounds += 1

@@ -213,7 +213,7 @@ class PairSource:
         candidates: Candidates,
         wanted: Callable[[np.ndarray, np.ndarray], np.ndarray],
     ) -> int:
-        """Add the usable allowed pairs of `rows` that `wanted(rows, scores)` marks; returns count."""
+        """Add the usable allowed pairs of `rows` that `wanted(rows, scores)` marks; count them."""
         if self.explicit is not None or len(rows) == 0:
             return 0
         ctx = self.context

@@ -185,7 +185,10 @@ class Explainer:
             elif allowed == 0:
                 reason = f"no allowed mentor ({mentee_rules[i]})"
             else:
-                reason = f"capacity taken by better uses ({allowed} allowed mentor{'s' if allowed != 1 else ''}, all full)"
+                plural = "s" if allowed != 1 else ""
+                reason = (
+                    f"capacity taken by better uses ({allowed} allowed mentor{plural}, all full)"
+                )
             entries.append({"id": problem.mentees[i].id, "side": "mentee", "reason": reason})
         for j in mentors:
             allowed = int(self.candidates.allowed_per_mentor[j])

@@ -97,7 +97,8 @@ def solve_peer(problem: Problem) -> dict[str, Any]:
         reason = (
             "no allowed peer"
             if count == 0
-            else f"capacity taken by better uses ({count} allowed peer{'s' if count != 1 else ''}, all grouped)"
+            else f"capacity taken by better uses ({count} allowed peer{'s' * (count != 1)}, "
+            "all grouped)"
         )
         unmatched.append({"id": problem.mentees[i].id, "side": "participant", "reason": reason})
     stats["matched"] = len(groups)
@@ -225,7 +226,7 @@ def _circles(
 ) -> tuple[list[tuple[int, ...]], bool, int]:
     n = len(weight)
     gain = np.where(allowed, weight, 0)
-    # Upper bound: each peer's best (size - 1) allowed pair weights, halved (each pair counted twice).
+    # Upper bound: each peer's best (size - 1) allowed pair weights, halved (pairs count twice).
     best = -np.sort(-np.where(allowed, weight, 0), axis=1)[:, : size - 1]
     bound = int(np.maximum(best, 0).sum()) // 2
     group_of = np.full(n, -1, dtype=np.int64)

@@ -381,10 +381,10 @@ def parse_problem(data: Any) -> Problem:
     }
     used: dict[str, int] = {}
     for index, (a, b) in enumerate(pinned):
-        key = (min(a, b), max(a, b)) if peer else (a, b)
-        if key in forbidden_at:
+        pair_key = (min(a, b), max(a, b)) if peer else (a, b)
+        if pair_key in forbidden_at:
             raise ProblemError(
-                f"pinned[{index}]", f"pair is also forbidden (forbidden[{forbidden_at[key]}])"
+                f"pinned[{index}]", f"pair is also forbidden (forbidden[{forbidden_at[pair_key]}])"
             )
         for side, ident, people, ids in (
             ("participants" if peer else "mentees", a, mentees, mentee_ids),

@@ -1,7 +1,8 @@
 """Pair scores: vectorized, block by block, in exact integer arithmetic.
 
 Every criterion contributes an integer number of 1e-12 "pico-points" to a pair
-(``rint(1e12 * weight / total_weight * value)``; for `overlap`, ``|A ∩ B| * rint(1e12 * w / (W |A|))``),
+(``rint(1e12 * weight / total_weight * value)``;
+for `overlap`, ``|A ∩ B| * rint(1e12 * w / (W |A|))``),
 the contributions are summed exactly (integers below 2**53 in float64), and the sum is rounded to
 whole micro-points (1e-6). The score used everywhere — solving, reporting, certifying — is that
 micro-point integer, so every code path (block scan, single pairs, tables) agrees bit for bit.

@@ -11,8 +11,14 @@ from tandem.cli import main
 
 PROBLEM = {
     "objective": "total",
-    "mentees": [{"id": "a1", "attributes": {"wants": ["python"]}}, {"id": "a2", "attributes": {"wants": ["sql"]}}],
-    "mentors": [{"id": "b1", "attributes": {"offers": ["python", "sql"]}}, {"id": "b2", "attributes": {"offers": ["sql"]}}],
+    "mentees": [
+        {"id": "a1", "attributes": {"wants": ["python"]}},
+        {"id": "a2", "attributes": {"wants": ["sql"]}},
+    ],
+    "mentors": [
+        {"id": "b1", "attributes": {"offers": ["python", "sql"]}},
+        {"id": "b2", "attributes": {"offers": ["sql"]}},
+    ],
     "criteria": [{"name": "skills", "type": "overlap", "mentee": "wants", "mentor": "offers"}],
 }
 
@@ -64,13 +70,37 @@ def test_missing_file_exits_2(tmp_path, capsys):
 def _write_csv(tmp_path, mentees_text, mentors_text):
     (tmp_path / "mentees.csv").write_text(mentees_text)
     (tmp_path / "mentors.csv").write_text(mentors_text)
-    (tmp_path / "criteria.json").write_text(json.dumps([
-        {"name": "skills", "type": "overlap", "mentee": "wants", "mentor": "offers", "weight": 3},
-        {"name": "level gap", "type": "range", "mentee": "level", "mentor": "level", "min": 1, "max": 4},
-    ]))
+    (tmp_path / "criteria.json").write_text(
+        json.dumps(
+            [
+                {
+                    "name": "skills",
+                    "type": "overlap",
+                    "mentee": "wants",
+                    "mentor": "offers",
+                    "weight": 3,
+                },
+                {
+                    "name": "level gap",
+                    "type": "range",
+                    "mentee": "level",
+                    "mentor": "level",
+                    "min": 1,
+                    "max": 4,
+                },
+            ]
+        )
+    )
     return [
-        "match", "--mentees", str(tmp_path / "mentees.csv"), "--mentors", str(tmp_path / "mentors.csv"),
-        "--criteria", str(tmp_path / "criteria.json"), "-o", str(tmp_path / "matches.csv"),
+        "match",
+        "--mentees",
+        str(tmp_path / "mentees.csv"),
+        "--mentors",
+        str(tmp_path / "mentors.csv"),
+        "--criteria",
+        str(tmp_path / "criteria.json"),
+        "-o",
+        str(tmp_path / "matches.csv"),
     ]
 
 
@@ -92,15 +122,26 @@ def test_csv_mode_writes_matches_csv(tmp_path):
 @pytest.mark.parametrize(
     ("mentees_text", "message"),
     [
-        ("id,capacity,wants,level\na1,zero,python,2\n", "mentees.csv line 2 (capacity): must be an integer >= 1"),
-        ("id,capacity,wants,level\na1,1,python,senior\n", 'mentees.csv line 2 (level): criterion "level gap" (range) needs a number'),
+        (
+            "id,capacity,wants,level\na1,zero,python,2\n",
+            "mentees.csv line 2 (capacity): must be an integer >= 1",
+        ),
+        (
+            "id,capacity,wants,level\na1,1,python,senior\n",
+            'mentees.csv line 2 (level): criterion "level gap" (range) needs a number',
+        ),
         ("id,capacity,wants,level\na1,1,python\n", "mentees.csv line 2: expected 4 fields, got 3"),
         ("name,capacity,wants\na1,1,python\n", "mentees.csv line 1: the first column must be id"),
-        ("id,capacity,wants,level\na1,1,python,2\na1,1,sql,3\n", 'mentees.csv line 3 (id): duplicate id "a1"'),
+        (
+            "id,capacity,wants,level\na1,1,python,2\na1,1,sql,3\n",
+            'mentees.csv line 3 (id): duplicate id "a1"',
+        ),
         ('id,capacity,wants,level\na1,1,"python,2\n', "mentees.csv line"),
     ],
 )
-def test_csv_errors_name_file_line_and_rule_and_write_nothing(tmp_path, capsys, mentees_text, message):
+def test_csv_errors_name_file_line_and_rule_and_write_nothing(
+    tmp_path, capsys, mentees_text, message
+):
     args = _write_csv(tmp_path, mentees_text, "id,capacity,offers,level\nb1,2,python,5\n")
     assert main(args) == 2
     assert message in capsys.readouterr().err
@@ -118,8 +159,11 @@ def test_schema_is_json_schema_of_the_input(capsys):
 def test_console_module_runs_as_a_process_and_exits_2_on_bad_input(tmp_path):
     path = tmp_path / "problem.json"
     path.write_text(json.dumps(dict(PROBLEM, objective="best")))
-    done = subprocess.run(
-        [sys.executable, "-m", "tandem.cli", "match", str(path)], capture_output=True, text=True, check=False
+    done = subprocess.run(  # noqa: S603 - our own interpreter on our own module
+        [sys.executable, "-m", "tandem.cli", "match", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 2
     assert done.stdout == ""

@@ -75,10 +75,15 @@ def naive_score(document, mentee, mentor):
     acc = 0.0
     ok = True
     for criterion in document["criteria"]:
-        def value_of(person, attribute):
-            return person["id"] if attribute == "@id" else person.get("attributes", {}).get(attribute)
 
-        s, holds = naive_value(criterion, value_of(mentee, criterion["mentee"]), value_of(mentor, criterion["mentor"]))
+        def value_of(person, attribute):
+            return (
+                person["id"] if attribute == "@id" else person.get("attributes", {}).get(attribute)
+            )
+
+        s, holds = naive_value(
+            criterion, value_of(mentee, criterion["mentee"]), value_of(mentor, criterion["mentor"])
+        )
         acc += criterion.get("weight", 1) * s
         if criterion.get("required"):
             ok = ok and holds
@@ -115,10 +120,40 @@ def random_document(rng, n_mentees, n_mentors, objective="total", max_capacity=2
     ]
     criteria = [
         {"name": "skills", "type": "overlap", "mentee": "wants", "mentor": "offers", "weight": 3},
-        {"name": "language", "type": "same", "mentee": "lang", "mentor": "lang", "required": required, "weight": 1},
-        {"name": "gap", "type": "range", "mentee": "level", "mentor": "level", "min": 0, "max": 4, "weight": 1},
-        {"name": "tz", "type": "near", "mentee": "tz", "mentor": "tz", "within": 5, "weight": 1, "required": required},
-        {"name": "manager", "type": "different", "mentee": "managers", "mentor": "@id", "required": required, "weight": 0},
+        {
+            "name": "language",
+            "type": "same",
+            "mentee": "lang",
+            "mentor": "lang",
+            "required": required,
+            "weight": 1,
+        },
+        {
+            "name": "gap",
+            "type": "range",
+            "mentee": "level",
+            "mentor": "level",
+            "min": 0,
+            "max": 4,
+            "weight": 1,
+        },
+        {
+            "name": "tz",
+            "type": "near",
+            "mentee": "tz",
+            "mentor": "tz",
+            "within": 5,
+            "weight": 1,
+            "required": required,
+        },
+        {
+            "name": "manager",
+            "type": "different",
+            "mentee": "managers",
+            "mentor": "@id",
+            "required": required,
+            "weight": 0,
+        },
     ]
     return {"objective": objective, "mentees": mentees, "mentors": mentors, "criteria": criteria}
 
@@ -183,7 +218,11 @@ def brute_force(document, objective):
 
 def engine_key(result, objective, document):
     pinned = {tuple(p) for p in document.get("pinned", [])}
-    free = [round(m["score"] * 1e6) for m in result["matches"] if (m["mentee"], m["mentor"]) not in pinned]
+    free = [
+        round(m["score"] * 1e6)
+        for m in result["matches"]
+        if (m["mentee"], m["mentor"]) not in pinned
+    ]
     if objective == "total":
         return (len(free), sum(free))
     return (len(free), min(free) if free else math.inf, sum(free))
@@ -204,7 +243,9 @@ def _close(key, expected, pairs):
 @pytest.mark.parametrize("seed", range(25))
 def test_tiny_instances_match_brute_force(objective, seed):
     rng = random.Random(seed)
-    document = random_document(rng, rng.randint(1, 4), rng.randint(1, 3), objective, required=seed % 2 == 0)
+    document = random_document(
+        rng, rng.randint(1, 4), rng.randint(1, 3), objective, required=seed % 2 == 0
+    )
     if seed % 3 == 0 and document["mentees"] and document["mentors"]:
         a, b = document["mentees"][0], document["mentors"][0]
         b["capacity"] = max(b["capacity"], 1)
@@ -250,10 +291,14 @@ def _scipy_total(n_mentees, n_mentors, scores, cap_e, cap_r):
     return len(used), sum(scores[p] for p in used)
 
 
-@pytest.mark.parametrize(("n_mentees", "n_mentors", "seed"), [(60, 45, 1), (400, 250, 2), (600, 400, 3)])
+@pytest.mark.parametrize(
+    ("n_mentees", "n_mentors", "seed"), [(60, 45, 1), (400, 250, 2), (600, 400, 3)]
+)
 def test_total_matches_scipy_assignment(n_mentees, n_mentors, seed):
     rng = random.Random(seed)
-    document = random_document(rng, n_mentees, n_mentors, "total", max_capacity=1, required=seed != 2)
+    document = random_document(
+        rng, n_mentees, n_mentors, "total", max_capacity=1, required=seed != 2
+    )
     scores = allowed_scores(document)
     expected = _scipy_total(
         n_mentees, n_mentors, scores, [1] * n_mentees, [p["capacity"] for p in document["mentors"]]
@@ -335,11 +380,21 @@ def test_stable_from_criteria_matches_the_matching_package():
     r_ids = [p["id"] for p in document["mentors"]]
     caps = {p["id"]: p["capacity"] for p in document["mentors"]}
     mentee_prefs = {
-        e_ids[i]: [r_ids[j] for j in sorted((j for (a, j) in scores if a == i), key=lambda j: (-scores[(i, j)], r_ids[j]))]
+        e_ids[i]: [
+            r_ids[j]
+            for j in sorted(
+                (j for (a, j) in scores if a == i), key=lambda j: (-scores[(i, j)], r_ids[j])
+            )
+        ]
         for i in range(len(e_ids))
     }
     mentor_prefs = {
-        r_ids[j]: [e_ids[i] for i in sorted((i for (i, b) in scores if b == j), key=lambda i: (-scores[(i, j)], e_ids[i]))]
+        r_ids[j]: [
+            e_ids[i]
+            for i in sorted(
+                (i for (i, b) in scores if b == j), key=lambda i: (-scores[(i, j)], e_ids[i])
+            )
+        ]
         for j in range(len(r_ids))
     }
     usable = {r: v for r, v in mentor_prefs.items() if caps[r] > 0}
@@ -379,7 +434,7 @@ def test_stable_answer_has_no_blocking_pair():
         assert not mentor_prefers, f"blocking pair {e_ids[i]}-{r_ids[j]}"
 
 
-# -- networkx for peer pairs ------------------------------------------------------------------------
+# -- networkx for peer pairs ---------------------------------------------------------------
 @pytest.mark.parametrize(("n", "degree", "seed"), [(9, 4, 1), (60, 10, 2), (200, 12, 3)])
 def test_peer_pairs_match_networkx(n, degree, seed):
     rng = random.Random(seed)
@@ -409,7 +464,12 @@ def test_peer_circles_respect_group_size_and_bound():
     rng = random.Random(4)
     ids = [f"p{i}" for i in range(23)]
     listed = [[a, b, rng.randint(0, 100) / 100] for a, b in itertools.combinations(ids, 2)]
-    document = {"objective": "peer", "participants": [{"id": x} for x in ids], "scores": listed, "group_size": 4}
+    document = {
+        "objective": "peer",
+        "participants": [{"id": x} for x in ids],
+        "scores": listed,
+        "group_size": 4,
+    }
     result = solve(parse_problem(document))
     scores = {frozenset((a, b)): s for a, b, s in listed}
     value = 0.0

@@ -24,7 +24,11 @@ def problems(draw, objectives=("total", "fair", "stable")):
     objective = draw(st.sampled_from(objectives))
     rng = random.Random(seed)
     document = random_document(
-        rng, draw(st.integers(0, 14)), draw(st.integers(0, 16)), objective, required=draw(st.booleans())
+        rng,
+        draw(st.integers(0, 14)),
+        draw(st.integers(0, 16)),
+        objective,
+        required=draw(st.booleans()),
     )
     mentees, mentors = document["mentees"], document["mentors"]
     pairs = [(a["id"], b["id"]) for a in mentees for b in mentors]
@@ -112,7 +116,9 @@ def test_every_person_left_out_has_a_reason(document):
 def test_scores_follow_the_matching_md_table():
     rng = random.Random(3)
     document = random_document(rng, 40, 30, "total", required=False)
-    document["criteria"].append({"name": "bio", "type": "text", "mentee": "bio", "mentor": "bio", "weight": 2})
+    document["criteria"].append(
+        {"name": "bio", "type": "text", "mentee": "bio", "mentor": "bio", "weight": 2}
+    )
     words = ["python", "teams", "growth", "data", "design", "coaching", "sales"]
     for person in document["mentees"] + document["mentors"]:
         person["attributes"]["bio"] = " ".join(rng.sample(words, 3))
@@ -132,17 +138,44 @@ def test_scores_follow_the_matching_md_table():
 def test_reasons_list_every_criterion_strongest_first_with_details():
     document = {
         "objective": "total",
-        "mentees": [{"id": "a1", "attributes": {"wants": ["Python", "leadership", "sql"], "lang": "en", "tz": 1}}],
-        "mentors": [{"id": "b1", "attributes": {"offers": ["python ", "Leadership"], "lang": ["EN", "fr"], "tz": 3}}],
+        "mentees": [
+            {
+                "id": "a1",
+                "attributes": {"wants": ["Python", "leadership", "sql"], "lang": "en", "tz": 1},
+            }
+        ],
+        "mentors": [
+            {
+                "id": "b1",
+                "attributes": {"offers": ["python ", "Leadership"], "lang": ["EN", "fr"], "tz": 3},
+            }
+        ],
         "criteria": [
             {"name": "language", "type": "same", "mentee": "lang", "mentor": "lang", "weight": 1},
-            {"name": "skills", "type": "overlap", "mentee": "wants", "mentor": "offers", "weight": 3},
-            {"name": "timezone", "type": "near", "mentee": "tz", "mentor": "tz", "within": 4, "weight": 1},
+            {
+                "name": "skills",
+                "type": "overlap",
+                "mentee": "wants",
+                "mentor": "offers",
+                "weight": 3,
+            },
+            {
+                "name": "timezone",
+                "type": "near",
+                "mentee": "tz",
+                "mentor": "tz",
+                "within": 4,
+                "weight": 1,
+            },
         ],
     }
     match = solve(parse_problem(document))["matches"][0]
     assert [r["criterion"] for r in match["reasons"]] == ["skills", "language", "timezone"]
-    assert match["reasons"][0] == {"criterion": "skills", "value": 0.666667, "detail": "shared: python, leadership"}
+    assert match["reasons"][0] == {
+        "criterion": "skills",
+        "value": 0.666667,
+        "detail": "shared: python, leadership",
+    }
     assert match["reasons"][2]["value"] == 0.5
     assert match["score"] == round((3 * 2 / 3 + 1 + 0.5) / 5, 6)
 
@@ -150,12 +183,31 @@ def test_reasons_list_every_criterion_strongest_first_with_details():
 def test_unmatched_reason_names_the_rule_that_excluded_most():
     document = {
         "objective": "fair",
-        "mentees": [{"id": "a1", "attributes": {"lang": "en", "tz": 0}}, {"id": "a2", "attributes": {"lang": "jp", "tz": 0}},
-                    {"id": "a3", "attributes": {"lang": "en", "tz": 1}}],
-        "mentors": [{"id": "b1", "attributes": {"lang": "en", "tz": 0}}, {"id": "b2", "attributes": {"lang": "en", "tz": 9}}],
+        "mentees": [
+            {"id": "a1", "attributes": {"lang": "en", "tz": 0}},
+            {"id": "a2", "attributes": {"lang": "jp", "tz": 0}},
+            {"id": "a3", "attributes": {"lang": "en", "tz": 1}},
+        ],
+        "mentors": [
+            {"id": "b1", "attributes": {"lang": "en", "tz": 0}},
+            {"id": "b2", "attributes": {"lang": "en", "tz": 9}},
+        ],
         "criteria": [
-            {"name": "language", "type": "same", "mentee": "lang", "mentor": "lang", "required": True},
-            {"name": "timezone", "type": "near", "mentee": "tz", "mentor": "tz", "within": 3, "required": True},
+            {
+                "name": "language",
+                "type": "same",
+                "mentee": "lang",
+                "mentor": "lang",
+                "required": True,
+            },
+            {
+                "name": "timezone",
+                "type": "near",
+                "mentee": "tz",
+                "mentor": "tz",
+                "within": 3,
+                "required": True,
+            },
         ],
     }
     result = solve(parse_problem(document))
