@@ -110,13 +110,13 @@ class ParticipantListTests(TestCase):
         self.assertEqual(len(first.context["page"].object_list), per_page)
         self.assertContains(first, "Page 1 of 2")
         self.assertContains(first, 'href="?q=extra&amp;page=2"')
-        second = self.client.get(self.url, {"q": "extra", "page": 2})
+        second = self.client.get(self.url, {"q": "extra", "page": "2"})
         self.assertEqual(
             [p.user.full_name for p in second.context["page"].object_list],
             [f"Extra {i:03d}" for i in range(per_page, per_page + 5)],
         )
         # A page past the end shows the last one rather than an error.
-        self.assertEqual(self.client.get(self.url, {"page": 99}).status_code, 200)
+        self.assertEqual(self.client.get(self.url, {"page": "99"}).status_code, 200)
 
 
 class ParticipantDetailTests(TestCase):
