@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, JSONField, Prefetch, Q, QuerySet, Value
 from django.http import Http404
 
 from tandem.accounts.models import User
@@ -22,6 +22,7 @@ from tandem.programs.models import (
     Program,
     Question,
     QuestionKind,
+    answer_value_prefix,
 )
 from tandem.programs.questions import display_answer
 
@@ -162,9 +163,13 @@ def participants_page(
     if filters.status:
         participants = participants.filter(status=filters.status)
     for question, choice in filters.answers:
-        participants = participants.filter(
-            pk__in=Answer.objects.filter(question=question, value=choice).values("participant_id")
+        # The prefix condition is what the answer_question_value index is keyed on; the exact
+        # comparison after it keeps the filter right for values longer than the prefix.
+        chosen = Value(choice, output_field=JSONField())
+        matching = Answer.objects.alias(prefix=answer_value_prefix()).filter(
+            question=question, prefix=answer_value_prefix(chosen), value=choice
         )
+        participants = participants.filter(pk__in=matching.values("participant_id"))
     participants = participants.order_by("user__full_name", "user__email", "pk")
     paginator = Paginator(participants, settings.PARTICIPANTS_PER_PAGE)
     return paginator.get_page(page_number)
