@@ -18,7 +18,7 @@ import numpy as np
 from .candidates import Candidates, PairSource, rows_needing_rescan
 from .flows import best_matching, max_pairs
 
-KEEP = 12
+KEEP = 40  # wider candidate lists mean tighter pruning bounds and fewer exact rescans
 
 
 @dataclass

@@ -219,9 +219,9 @@ def test_unmatched_reason_names_the_rule_that_excluded_most():
 
 
 def test_pruned_pairs_are_certified_on_a_wide_problem():
-    # 30 mentees all wanting the same few mentors among 200: most pairs are pruned by the scan.
+    # 150 mentees x 200 mentors with no required rules: most pairs are pruned by the scan.
     rng = random.Random(9)
     document = random_document(rng, 150, 200, "fair", max_capacity=1, required=False)
     result = solve(parse_problem(document))
     assert result["stats"]["optimal"] is True
-    assert result["stats"]["allowed_pairs"] > 12 * 150
+    assert result["stats"]["allowed_pairs"] > 40 * 150  # more than the scan keeps per mentee

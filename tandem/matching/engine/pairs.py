@@ -1,0 +1,154 @@
+"""Pair-level views of a problem, for people choosing by hand: scores, reasons, a preview.
+
+`solve` answers "what is the best set of matches"; these answer "how good is each candidate
+for this person" (manual matching, self-matching, swapping a mentor) and "what would these
+rules do" (the rules page's preview). They score with the same exact model as `solve`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .explain import criterion_detail
+from .problem import SCORE_SCALE, Problem
+from .scoring import ScoringModel
+
+BLOCK_ROWS = 512
+HISTOGRAM_BINS = 10
+
+
+def _score(micro_points: float) -> float:
+    return round(float(micro_points) / SCORE_SCALE, 6)
+
+
+def candidates_for(
+    problem: Problem, mentee_id: str, *, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Every mentor for one mentee: score, allowed or not (and which rule says no), reasons.
+
+    Sorted best first: allowed before not allowed, then by score, then by mentor id. For a peer
+    problem the mentee's fellow peers are the candidates.
+    """
+    mentee_index = {p.id: i for i, p in enumerate(problem.mentees)}
+    if mentee_id not in mentee_index:
+        raise KeyError(mentee_id)
+    i = mentee_index[mentee_id]
+    mentors = problem.mentors
+    model = ScoringModel([problem.mentees[i]], mentors, problem.criteria)
+    rows = np.zeros(len(mentors), dtype=np.int64)
+    cols = np.arange(len(mentors), dtype=np.int64)
+    micro, _, values, contributions = model.pairs(rows, cols)
+    failures = model.required_failures(np.array([0]), slice(None))
+    forbidden = {b for a, b in problem.forbidden if a == mentee_id}
+    min_micro = problem.min_score * SCORE_SCALE
+    entries: list[dict[str, Any]] = []
+    for j, mentor in enumerate(mentors):
+        if problem.is_peer and mentor.id == mentee_id:
+            continue
+        broken = [name for name, failed in failures.items() if failed[0, j]]
+        if mentor.id in forbidden:
+            broken.append("forbidden")
+        elif not broken and micro[j] < min_micro:
+            broken.append("min_score")
+        order = sorted(range(len(problem.criteria)), key=lambda k: (-contributions[j, k], k))
+        entries.append(
+            {
+                "mentor": mentor.id,
+                "score": _score(micro[j]),
+                "allowed": not broken,
+                "excluded_by": broken,
+                "reasons": [
+                    {
+                        "criterion": problem.criteria[k].name,
+                        "value": round(float(values[j, k]), 6),
+                        "detail": criterion_detail(
+                            problem.criteria[k],
+                            problem.mentees[i].value(problem.criteria[k].mentee),
+                            mentor.value(problem.criteria[k].mentor),
+                        ),
+                    }
+                    for k in order
+                ],
+            }
+        )
+    entries.sort(key=lambda e: (not e["allowed"], -float(e["score"]), str(e["mentor"])))
+    return entries[:limit] if limit is not None else entries
+
+
+def preview(problem: Problem, *, sample_people: int = 20) -> dict[str, Any]:
+    """What the rules do to this cohort, before any run: allowed pairs, the score spread, and
+    the people with no allowed partner, each with the rule that excludes them most often."""
+    mentees, mentors = problem.mentees, problem.mentors
+    model = ScoringModel(mentees, mentors, problem.criteria)
+    forbidden = {(a, b) for a, b in problem.forbidden}
+    mentee_index = {p.id: i for i, p in enumerate(mentees)}
+    mentor_index = {p.id: j for j, p in enumerate(mentors)}
+    forbidden_cells = [(mentee_index[a], mentor_index[b]) for a, b in forbidden]
+    min_micro = problem.min_score * SCORE_SCALE
+    histogram = np.zeros(HISTOGRAM_BINS, dtype=np.int64)
+    mentee_allowed = np.zeros(len(mentees), dtype=np.int64)
+    mentor_allowed = np.zeros(len(mentors), dtype=np.int64)
+    mentee_rules: list[Counter[str]] = [Counter() for _ in mentees]
+    mentor_rules: list[Counter[str]] = [Counter() for _ in mentors]
+    for start in range(0, len(mentees), BLOCK_ROWS):
+        rows = slice(start, min(start + BLOCK_ROWS, len(mentees)))
+        micro, ok = model.block(rows, slice(None))
+        allowed = ok & (micro >= min_micro)
+        for i, j in forbidden_cells:
+            if rows.start <= i < rows.stop:
+                allowed[i - rows.start, j] = False
+        if problem.is_peer:
+            for i in range(rows.start, rows.stop):
+                allowed[i - rows.start, i] = False
+        bins = np.minimum(
+            (micro[allowed] / SCORE_SCALE * HISTOGRAM_BINS).astype(np.int64), HISTOGRAM_BINS - 1
+        )
+        histogram += np.bincount(bins, minlength=HISTOGRAM_BINS)
+        mentee_allowed[rows] += allowed.sum(axis=1)
+        mentor_allowed += allowed.sum(axis=0)
+        failures = model.required_failures(rows, slice(None))
+        for name, failed in failures.items():
+            per_mentee = failed.sum(axis=1)
+            per_mentor = failed.sum(axis=0)
+            for k, count in enumerate(per_mentee.tolist()):
+                if count:
+                    mentee_rules[rows.start + k][name] += count
+            for j, count in enumerate(per_mentor.tolist()):
+                if count:
+                    mentor_rules[j][name] += count
+
+    def stranded(
+        people: Sequence[Any], counts: np.ndarray, rules: list[Counter[str]], side: str
+    ) -> list[dict[str, Any]]:
+        found = []
+        for k, person in enumerate(people):
+            if counts[k] == 0:
+                rule = rules[k].most_common(1)[0][0] if rules[k] else "min_score or forbidden"
+                found.append({"id": person.id, "side": side, "rule": rule})
+        return found
+
+    no_partner = stranded(mentees, mentee_allowed, mentee_rules, "mentee")
+    if not problem.is_peer:
+        no_partner += stranded(mentors, mentor_allowed, mentor_rules, "mentor")
+    by_rule = Counter(entry["rule"] for entry in no_partner)
+    allowed_pairs = int(histogram.sum()) // (2 if problem.is_peer else 1)
+    return {
+        "mentees": len(mentees),
+        "mentors": 0 if problem.is_peer else len(mentors),
+        "allowed_pairs": allowed_pairs,
+        "histogram": [
+            {
+                "from": round(b / HISTOGRAM_BINS, 2),
+                "to": round((b + 1) / HISTOGRAM_BINS, 2),
+                "pairs": int(n),
+            }
+            for b, n in enumerate(histogram.tolist())
+        ],
+        "no_partner_count": len(no_partner),
+        "no_partner_by_rule": dict(sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "no_partner": no_partner[:sample_people],
+    }
