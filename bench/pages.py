@@ -18,7 +18,9 @@ What it does:
    an open schedule (a request is sent at its time whether or not earlier ones have returned, at
    most 32 in flight), after a short warm-up. Latency runs from a request's scheduled time to
    the end of its response, so a server that falls behind shows it.
-5. Prints per page: requests, errors (anything but 200), p50/p95/p99 in ms, achieved req/s;
+5. Prints per page: the rows it lists, its latency alone (median of sequential requests before
+   the load), requests, errors (anything but 200), p50/p95/p99 in ms, achieved req/s, and the
+   machine's load average (other work on the machine skews the figures: read it first); then
    the ratio large/small (how the page scales with the program), and the goal line:
    p95 < 100 ms at 50 req/s on every page of the large program.
 
@@ -35,6 +37,7 @@ import re
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -254,6 +257,8 @@ class Run:
     page: str
     path: str
     rows: str = ""
+    alone_ms: float = 0.0  # median latency of one request at a time, before the load
+    load: float = 0.0  # the machine's 1-minute load average at the end of the run
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     elapsed: float = 0.0
@@ -312,8 +317,12 @@ def drive(port: int, cookies: dict[str, str], run: Run, rate: float, duration: f
                 run.errors += 1
 
     with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
+        alone = []
         for _ in range(WARMUP_REQUESTS):
-            pool.submit(one, time.perf_counter(), False).result()
+            sent = time.perf_counter()
+            pool.submit(one, sent, False).result()
+            alone.append((time.perf_counter() - sent) * 1000)
+        run.alone_ms = statistics.median(alone[WARMUP_REQUESTS // 2 :])
         total = round(rate * duration)
         start = time.perf_counter()
         for i in range(total):
@@ -323,19 +332,21 @@ def drive(port: int, cookies: dict[str, str], run: Run, rate: float, duration: f
                 time.sleep(delay)
             pool.submit(one, scheduled, True)
     run.elapsed = time.perf_counter() - start
+    run.load = os.getloadavg()[0]
 
 
 def report(runs: list[Run], args: argparse.Namespace) -> bool:
     print()
     print(
-        f"{'program':>8}  {'page':<36} {'rows':>6} {'reqs':>5} {'err':>4}"
-        f" {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>6}"
+        f"{'program':>8}  {'page':<36} {'rows':>6} {'alone':>6} {'reqs':>5} {'err':>4}"
+        f" {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>6} {'load':>5}"
     )
     for run in runs:
         print(
-            f"{run.program.label:>8}  {run.page:<36} {run.rows:>6} {run.requests:>5}"
-            f" {run.errors:>4} {run.percentile(50):>7.1f} {run.percentile(95):>7.1f}"
-            f" {run.percentile(99):>7.1f} {run.rate:>6.1f}"
+            f"{run.program.label:>8}  {run.page:<36} {run.rows:>6} {run.alone_ms:>6.1f}"
+            f" {run.requests:>5} {run.errors:>4} {run.percentile(50):>7.1f}"
+            f" {run.percentile(95):>7.1f} {run.percentile(99):>7.1f} {run.rate:>6.1f}"
+            f" {run.load:>5.2f}"
         )
     large = [r for r in runs if r.program.participants == args.participants]
     small = [r for r in runs if r.program.participants == args.baseline]
@@ -409,6 +420,7 @@ def main() -> int:
     server = start_gunicorn(env, args, port)
     try:
         cookies = log_in(port)
+        print(f"Load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
         print(
             f"gunicorn: {args.workers} {args.worker_class} worker(s) x {args.threads} thread(s)"
             f" on {HOST}:{port}; load: {args.rate:g} req/s for {args.duration:g} s per page"
