@@ -16,7 +16,7 @@ from urllib.parse import urldefrag
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Frame, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, expect, sync_playwright
 
 # `playwright install` cannot download here; CI installs the system package (apt-get install
 # chromium) and so do developers. TANDEM_CHROMIUM points elsewhere if theirs lives elsewhere.
@@ -30,6 +30,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 BLOCKING_IMPACTS = {"serious", "critical"}
+# Generous waits: CI machines and `pytest -n 2` share two cores with the live server.
+TIMEOUT_MS = 10_000
+expect.set_options(timeout=TIMEOUT_MS)
 _axe = Axe()
 
 
@@ -125,7 +128,7 @@ def visitor(browser: Browser, live_server) -> Iterator[Callable[[str], Visitor]]
 
     def make(name: str) -> Visitor:
         context = browser.new_context(base_url=live_server.url, locale="en-GB")
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         person = Visitor(name=name, page=context.new_page(), base_url=live_server.url)
         visitors.append(person)
