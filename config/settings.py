@@ -129,8 +129,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 _test_name = os.environ.get("TEST_DATABASE_NAME") or None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not _test_name:
     # A file, not memory: tests that race threads need SQLite's real locking between
-    # connections, which a shared in-memory database does not give.
-    _test_name = str(VAR_DIR / "test.sqlite3")
+    # connections, which a shared in-memory database does not give. One file per process, so
+    # that test runs side by side (or xdist workers) never share one.
+    _test_name = str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
 DATABASES["default"]["TEST"] = {"NAME": _test_name}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

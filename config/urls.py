@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import include, path
 
-from tandem.programs import participant_views
+from tandem.mentorships import views as mentorship_views
 
 
 def _superusers_only(request: HttpRequest) -> bool:
@@ -14,9 +14,11 @@ admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
 admin.site.site_header = "Tandem administration"
 
 urlpatterns = [
-    path("", participant_views.home, name="home"),
+    path("", mentorship_views.home, name="home"),
     path("accounts/", include("tandem.accounts.urls")),
     path("", include("tandem.organizations.urls")),
     path("", include("tandem.programs.urls")),
+    path("", include("tandem.matching.urls")),
+    path("", include("tandem.mentorships.urls")),
     path("admin/", admin.site.urls),
 ]

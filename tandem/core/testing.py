@@ -9,6 +9,7 @@ for every Northwind object.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
@@ -180,3 +181,73 @@ def make_personas() -> Personas:
         q_gender=q_gender,
         pathway=pathway,
     )
+
+
+@dataclass
+class MatchingFixture:
+    criterion: Any
+    pair_rule: Any
+    run: Any
+    draft: Any
+    request: Any
+    relationship: Any
+
+
+def make_matching_fixture(p: Personas) -> MatchingFixture:
+    """A rule, a pair rule, a finished run with a draft, a self-match request from Mia to
+    Marco, and a relationship between them: one of each object the matching pages show."""
+    # Imported here: core sits below the apps it builds fixtures for.
+    from tandem.matching.models import (
+        Criterion,
+        DraftMatch,
+        MatchingRules,
+        MatchRequest,
+        MatchRun,
+        PairRule,
+        RunStatus,
+    )
+    from tandem.mentorships.models import MatchSource, MemberRole, Relationship, RelationshipMember
+
+    program = p.program
+    program.self_matching = True
+    program.save(update_fields=["self_matching"])
+    rules = MatchingRules.objects.create(program=program)
+    criterion = Criterion.objects.create(
+        rules=rules,
+        name="Same department",
+        type="same",
+        mentee_attribute="department",
+        mentor_attribute="department",
+    )
+    pair_rule = PairRule.objects.create(
+        rules=rules, mentee=p.mentee_participant, mentor=p.mentor_participant, kind="forbidden"
+    )
+    run = MatchRun.objects.create(program=program, created_by=p.coordinator, status=RunStatus.DONE)
+    draft = DraftMatch.objects.create(
+        run=run, mentee=p.mentee_participant, mentor=p.mentor_participant, score=0.5, reasons=[]
+    )
+    request = MatchRequest.objects.create(
+        program=program,
+        mentee=p.mentee_participant,
+        mentor=p.mentor_participant,
+        message="Could we talk about leadership?",
+    )
+    today = timezone.localdate()
+    relationship = Relationship.objects.create(
+        program=program,
+        format=program.format,
+        source=MatchSource.MANUAL,
+        started_on=today,
+        intended_end_on=today,
+    )
+    RelationshipMember.objects.bulk_create(
+        [
+            RelationshipMember(
+                relationship=relationship, participant=p.mentee_participant, role=MemberRole.MENTEE
+            ),
+            RelationshipMember(
+                relationship=relationship, participant=p.mentor_participant, role=MemberRole.MENTOR
+            ),
+        ]
+    )
+    return MatchingFixture(criterion, pair_rule, run, draft, request, relationship)

@@ -50,6 +50,22 @@ class MatchingRules(TimeStampedModel):
         validators=[MinValueValidator(2), MaxValueValidator(10)],
         help_text="Peer programs: 2 forms pairs, 3 to 10 forms circles.",
     )
+    # Self-matching: how many requests a mentee may have open, and when they are chased up.
+    max_open_requests = models.PositiveSmallIntegerField(
+        "open requests per mentee",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+    )
+    request_reminder_days = models.PositiveSmallIntegerField(
+        "remind the mentor after (days)",
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+    )
+    request_expiry_days = models.PositiveSmallIntegerField(
+        "a request expires after (days)",
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(180)],
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -59,7 +75,20 @@ class MatchingRules(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(min_score__gte=0) & Q(min_score__lte=1), name="rules_min_score_0_1"
             ),
+            models.CheckConstraint(
+                condition=Q(request_expiry_days__gt=models.F("request_reminder_days")),
+                name="rules_expiry_after_reminder",
+            ),
         ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.request_expiry_days <= self.request_reminder_days:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(
+                {"request_expiry_days": "A request must expire after its reminder is sent."}
+            )
 
     def __str__(self) -> str:
         return f"Matching rules of {self.program}"
@@ -205,7 +234,11 @@ class DraftMatch(models.Model):
 
     run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="drafts")
     mentee = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
-    mentor = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    # Null for a peer draft, whose people are all in `peers` (the first is also `mentee`).
+    mentor = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    peers = models.JSONField(default=list, blank=True)
     score = models.FloatField()
     reasons = models.JSONField(default=list)
     status = models.CharField(
@@ -228,4 +261,61 @@ class DraftMatch(models.Model):
         indexes = [models.Index(fields=["run", "status"])]
 
     def __str__(self) -> str:
-        return f"Draft {self.mentee_id} – {self.mentor_id} ({self.score:.2f})"
+        return f"Draft {self.mentee_id} – {self.mentor_id or self.peers} ({self.score:.2f})"
+
+    @property
+    def is_peer(self) -> bool:
+        return self.mentor_id is None
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", "Waiting for an answer"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class MatchRequestQuerySet(models.QuerySet["MatchRequest"]):
+    def open(self) -> MatchRequestQuerySet:
+        return self.filter(status=RequestStatus.OPEN)
+
+
+class MatchRequest(TimeStampedModel):
+    """Self-matching: a mentee asks a mentor; the mentor accepts or declines."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="match_requests")
+    mentee = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="requests_sent")
+    mentor = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="requests_received"
+    )
+    message = models.TextField(max_length=2000)
+    status = models.CharField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN
+    )
+    response_note = models.TextField("note", max_length=2000, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    relationship = models.OneToOneField(
+        Relationship, on_delete=models.SET_NULL, null=True, blank=True, related_name="request"
+    )
+
+    objects: ClassVar[MatchRequestQuerySet] = MatchRequestQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open request per mentee and mentor: a double-submitted form sends one.
+            models.UniqueConstraint(
+                fields=["mentee", "mentor"],
+                condition=Q(status="open"),
+                name="match_request_one_open_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RequestStatus.values), name="match_request_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Request {self.mentee_id} → {self.mentor_id} ({self.status})"

@@ -10,9 +10,14 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from tandem.accounts.models import User
-from tandem.matching.models import DraftMatch, DraftStatus, MatchRun, PairRule
-from tandem.matching.problems import rules_for
-from tandem.programs.models import Participant, Program
+from tandem.matching.models import DraftMatch, DraftStatus, MatchRequest, MatchRun, PairRule
+from tandem.matching.problems import EMAIL_ATTRIBUTE, Segment, build_problem, rules_for
+from tandem.mentorships.selectors import (
+    matched_participant_ids,
+    mentor_open_load,
+    open_load_by_mentor,
+)
+from tandem.programs.models import Participant, ParticipantStatus, Program, Visibility
 from tandem.programs.selectors import answers_for_participant, get_program_for_coordinator
 
 DRAFTS_PER_PAGE = 50
@@ -116,3 +121,146 @@ def _shares(left: str, right: str) -> bool:
 
 def pair_rules_for(program: Program) -> QuerySet[PairRule]:
     return rules_for(program).pair_rules.select_related("mentee__user", "mentor__user")
+
+
+def peers_of(draft: DraftMatch) -> list[Participant]:
+    return list(
+        Participant.objects.filter(pk__in=draft.peers).select_related("user").order_by("pk")
+    )
+
+
+def with_participants(entries: list[dict[str, Any]], *, key: str) -> list[dict[str, Any]]:
+    """Engine entries (ids as strings) with their participants attached, in one query."""
+    ids = [int(e[key]) for e in entries]
+    people = {p.pk: p for p in Participant.objects.filter(pk__in=ids).select_related("user")}
+    return [{**e, "participant": people[int(e[key])]} for e in entries if int(e[key]) in people]
+
+
+def unmatched_mentees_page(program: Program, query: str, page_number: str | int | None) -> Page:
+    """Joined mentees of the program without an open relationship, searchable by name or email."""
+    matched = matched_participant_ids(program)
+    mentees = (
+        Participant.objects.filter(program=program, status=ParticipantStatus.JOINED)
+        .mentees()
+        .exclude(pk__in=matched)
+        .select_related("user")
+        .order_by("user__full_name", "user__email", "pk")
+    )
+    if query:
+        mentees = mentees.filter(
+            Q(user__full_name__icontains=query) | Q(user__email__icontains=query)
+        )
+    return Paginator(mentees, DRAFTS_PER_PAGE).get_page(page_number)
+
+
+def mentor_load(mentor: Participant) -> dict[str, int]:
+    taken = mentor_open_load(mentor)
+    capacity = mentor.capacity or 0
+    return {"taken": taken, "capacity": capacity, "left": max(0, capacity - taken)}
+
+
+def suggestions_for(
+    program: Program, mentee: Participant, *, include_not_allowed: bool = False, limit: int = 25
+) -> list[dict[str, Any]]:
+    """Mentors for a mentee, best first, each with score, reasons, and places left."""
+    from tandem.matching.solver import candidates_document
+
+    problem = build_problem(program, rules_for(program), Segment(scope="all"))
+    entries = candidates_document(problem, str(mentee.pk))
+    if not include_not_allowed:
+        entries = [e for e in entries if e["allowed"]]
+    entries = with_participants(entries[:limit], key="mentor")
+    loads = open_load_by_mentor(program)
+    for entry in entries:
+        participant = entry["participant"]
+        entry["places_left"] = max(0, (participant.capacity or 0) - loads.get(participant.pk, 0))
+    return entries
+
+
+def get_own_participation(user: User, program_id: int) -> Participant:
+    from tandem.programs.selectors import get_participation_for
+
+    return get_participation_for(user, program_id)
+
+
+def public_problem(program: Program) -> dict[str, Any]:
+    """The program's problem scored with public answers only: what self-matching may show."""
+    private = set(
+        program.questions.filter(visibility=Visibility.PRIVATE).values_list("slug", flat=True)
+    )
+    private.add(EMAIL_ATTRIBUTE)
+    problem = build_problem(program, rules_for(program), Segment(scope="all"))
+    problem["criteria"] = [
+        c for c in problem["criteria"] if not ({c["mentee"], c["mentor"]} & private)
+    ]
+    return problem
+
+
+def recommendations_for(mentee: Participant, *, limit: int = 20) -> list[dict[str, Any]]:
+    """Mentors a mentee may ask, best first, spread by the room each has left.
+
+    Ranking multiplies the score by a factor that falls as a mentor's free places are taken
+    (by matches or by requests waiting for them), so that everyone is not sent to the same
+    popular mentor. Mentors with no room are left out. Scores use public answers only.
+    """
+    from tandem.matching.solver import candidates_document
+
+    program = mentee.program
+    problem = public_problem(program)
+    if not problem["criteria"]:
+        entries = [
+            {"mentor": m["id"], "score": 0.0, "allowed": True, "reasons": []}
+            for m in problem["mentors"]
+            if m["id"] != str(mentee.pk)
+        ]
+    else:
+        entries = [e for e in candidates_document(problem, str(mentee.pk)) if e["allowed"]]
+    loads = open_load_by_mentor(program)
+    waiting = dict(
+        MatchRequest.objects.open()
+        .filter(program=program)
+        .values_list("mentor_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    already_asked = set(
+        MatchRequest.objects.open().filter(mentee=mentee).values_list("mentor_id", flat=True)
+    )
+    people = {
+        p.pk: p
+        for p in Participant.objects.filter(program=program, status=ParticipantStatus.JOINED)
+        .mentors()
+        .select_related("user")
+    }
+    ranked = []
+    for entry in entries:
+        mentor = people.get(int(entry["mentor"]))
+        if mentor is None or mentor.user_id == mentee.user_id or not mentor.capacity:
+            continue
+        places = mentor.capacity - loads.get(mentor.pk, 0)
+        if places <= 0:
+            continue
+        free_share = max(0, places - waiting.get(mentor.pk, 0)) / mentor.capacity
+        rank = float(entry["score"]) * (0.5 + 0.5 * free_share)
+        ranked.append(
+            {
+                **entry,
+                "participant": mentor,
+                "places_left": places,
+                "rank": rank,
+                "asked": mentor.pk in already_asked,
+            }
+        )
+    ranked.sort(key=lambda e: (-e["rank"], e["participant"].pk))
+    return ranked[:limit]
+
+
+def requests_of(participant: Participant) -> dict[str, QuerySet[MatchRequest]]:
+    """A participant's requests: those they sent (as mentee) and received (as mentor)."""
+    base = MatchRequest.objects.select_related("mentee__user", "mentor__user").order_by(
+        "-created_at"
+    )
+    return {
+        "sent": base.filter(mentee=participant),
+        "received": base.filter(mentor=participant),
+    }

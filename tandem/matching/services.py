@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,7 @@ from tandem.matching.models import (
 from tandem.matching.problems import EMAIL_ATTRIBUTE, Segment, build_problem, rules_for
 from tandem.matching.solver import EngineInputError, solve_document
 from tandem.mentorships.models import MatchSource, Relationship
-from tandem.mentorships.services import MatchRefused, relationship_create
+from tandem.mentorships.services import MatchRefused, Override, relationship_create
 from tandem.programs.models import Participant, Program, Visibility
 
 logger = logging.getLogger(__name__)
@@ -195,23 +196,25 @@ def match_run_execute(*, run_id: int) -> None:
 
 @transaction.atomic
 def _publish(run: MatchRun, result: dict[str, Any]) -> None:
-    participants = {
-        str(p.pk): p.pk for p in Participant.objects.filter(program_id=run.program_id).only("pk")
+    ids = {
+        str(pk): pk
+        for pk in Participant.objects.filter(program_id=run.program_id).values_list("pk", flat=True)
     }
-    drafts = [
-        DraftMatch(
-            run=run,
-            mentee_id=participants[match["mentee"]],
-            mentor_id=participants[match["mentor"]],
-            score=match["score"],
-            reasons=match.get("reasons", []),
-        )
-        for match in _pairs(result)
-    ]
+    drafts = []
+    for match in result.get("matches", []):
+        if "peers" in match:
+            peers = [ids[p] for p in match["peers"]]
+            draft = DraftMatch(run=run, mentee_id=peers[0], mentor=None, peers=peers)
+        else:
+            draft = DraftMatch(
+                run=run, mentee_id=ids[match["mentee"]], mentor_id=ids[match["mentor"]]
+            )
+        draft.score = match["score"]
+        draft.reasons = match.get("reasons", [])
+        drafts.append(draft)
     DraftMatch.objects.bulk_create(drafts, batch_size=2000)
-    stats = dict(result.get("stats", {}))
     run.result = result
-    run.stats = stats
+    run.stats = dict(result.get("stats", {}))
     run.status = RunStatus.DONE
     run.progress = 100
     run.progress_message = ""
@@ -219,20 +222,6 @@ def _publish(run: MatchRun, result: dict[str, Any]) -> None:
     if not drafts:
         run.error = _explain_no_match(result)
     run.save()
-
-
-def _pairs(result: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
-    """Mentee–mentor pairs of a result; a peer group is proposed as pairs within the group."""
-    yield from result.get("matches", [])
-    for group in result.get("groups", []):
-        members = group["members"]
-        for other in members[1:]:
-            yield {
-                "mentee": other,
-                "mentor": members[0],
-                "score": group.get("score", 0.0),
-                "reasons": [],
-            }
 
 
 def _explain_no_match(result: Mapping[str, Any]) -> str:
@@ -298,10 +287,15 @@ def draft_approve(*, program: Program, draft_id: int, actor: User) -> Relationsh
     """Turn a draft into a relationship and tell both sides (after commit). Exactly once."""
     draft = _get_draft_locked(program, draft_id)
     _refuse_if_decided(draft)
+    mentees = (
+        list(Participant.objects.filter(pk__in=draft.peers).order_by("pk"))
+        if draft.is_peer
+        else [draft.mentee]
+    )
     relationship = relationship_create(
         program=program,
         mentor=draft.mentor,
-        mentees=[draft.mentee],
+        mentees=mentees,
         source=MatchSource.SMART,
         created_by=actor,
         score=draft.score,
@@ -339,3 +333,127 @@ def draft_dismiss(*, program: Program, draft_id: int, actor: User) -> DraftMatch
     draft.decided_at = timezone.now()
     draft.save(update_fields=["status", "decided_by", "decided_at"])
     return draft
+
+
+# --- Manual matching and swaps ---------------------------------------------------------------
+
+
+def pair_assessment(program: Program, mentee: Participant, mentor: Participant) -> dict[str, Any]:
+    """How the program's current rules judge one pair: score, allowed, excluding rules, reasons."""
+    from tandem.matching.solver import candidates_document
+
+    problem = build_problem(program, rules_for(program), Segment(scope="all"))
+    for candidate in candidates_document(problem, str(mentee.pk)):
+        if candidate["mentor"] == str(mentor.pk):
+            return candidate
+    raise MatchRefused("These two cannot be paired in this program.", code="not_candidates")
+
+
+@transaction.atomic
+def manual_match_create(
+    *,
+    program: Program,
+    mentee: Participant,
+    mentor: Participant,
+    actor: User,
+    override: Override | None = None,
+) -> Relationship:
+    """A coordinator pairs two people by hand. Breaking a required rule, like going past a
+    mentor's capacity, needs an explicit override with a reason."""
+    override = override or Override()
+    assessment = pair_assessment(program, mentee, mentor)
+    rules_broken = [r for r in assessment["excluded_by"] if r != "min_score"]
+    if rules_broken and not override.required_rules:
+        raise MatchRefused(
+            f"This pair breaks the rule{'s' if len(rules_broken) > 1 else ''} "
+            f"{', '.join(rules_broken)}. Override it, with a reason, to match them anyway.",
+            code="required_rules",
+        )
+    return relationship_create(
+        program=program,
+        mentor=mentor,
+        mentees=[mentee],
+        source=MatchSource.MANUAL,
+        created_by=actor,
+        score=assessment["score"],
+        reasons=_reasons_marked(program, assessment["reasons"]),
+        override=override,
+    )
+
+
+def _reasons_marked(program: Program, reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    criteria = [c.as_engine() for c in rules_for(program).criteria.all()]
+    return reasons_with_privacy(program, MatchRun(problem={"criteria": criteria}), reasons)
+
+
+def swap_alternatives(draft: DraftMatch, *, limit: int = 10) -> list[dict[str, Any]]:
+    """Other mentors for a draft's mentee, from the run's own snapshot: allowed ones, best first,
+    each with their score and the places they have left in the run."""
+    from tandem.matching.solver import candidates_document
+
+    run = draft.run
+    capacity = {m["id"]: m["capacity"] for m in run.problem.get("mentors", [])}
+    taken = Counter(
+        str(mentor_id)
+        for mentor_id in DraftMatch.objects.filter(
+            run=run, status__in=[DraftStatus.PROPOSED, DraftStatus.APPROVED]
+        ).values_list("mentor_id", flat=True)
+    )
+    found: list[dict[str, Any]] = []
+    try:
+        candidates = candidates_document(run.problem, str(draft.mentee_id))
+    except (EngineInputError, KeyError):
+        return found  # a run without a usable snapshot offers no alternatives
+    for candidate in candidates:
+        if not candidate["allowed"] or candidate["mentor"] == str(draft.mentor_id):
+            continue
+        left = capacity.get(candidate["mentor"], 0) - taken[candidate["mentor"]]
+        found.append({**candidate, "places_left": left})
+        if len(found) >= limit:
+            break
+    return found
+
+
+@transaction.atomic
+def draft_swap_mentor(
+    *, program: Program, draft_id: int, mentor: Participant, actor: User
+) -> DraftMatch:
+    """Replace a draft's mentor with another allowed one: the old draft is set aside (nobody is
+    told) and a new draft takes its place, scored from the same run snapshot."""
+    from tandem.matching.solver import candidates_document
+
+    draft = _get_draft_locked(program, draft_id)
+    _refuse_if_decided(draft)
+    if draft.is_peer:
+        raise MatchRefused("Peer drafts have no mentor to swap.", code="peer")
+    candidate = next(
+        (
+            c
+            for c in candidates_document(draft.run.problem, str(draft.mentee_id))
+            if c["mentor"] == str(mentor.pk)
+        ),
+        None,
+    )
+    if candidate is None or not candidate["allowed"]:
+        raise MatchRefused(
+            f"{mentor.user.display_name} is not an allowed mentor for "
+            f"{draft.mentee.user.display_name} under this run's rules.",
+            code="not_allowed",
+        )
+    draft.status = DraftStatus.DISMISSED
+    draft.decided_by = actor
+    draft.decided_at = timezone.now()
+    draft.save(update_fields=["status", "decided_by", "decided_at"])
+    replacement, _ = DraftMatch.objects.update_or_create(
+        run=draft.run,
+        mentee=draft.mentee,
+        mentor=mentor,
+        defaults={
+            "score": candidate["score"],
+            "reasons": candidate["reasons"],
+            "status": DraftStatus.PROPOSED,
+            "decided_by": None,
+            "decided_at": None,
+        },
+    )
+    return replacement

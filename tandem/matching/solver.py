@@ -11,11 +11,31 @@ class EngineInputError(ValueError):
 
 def solve_document(document: dict[str, Any]) -> dict[str, Any]:
     """Validate and solve a problem document (MATCHING.md); return the result document."""
-    from tandem.matching.engine.problem import ProblemError, parse_problem
     from tandem.matching.engine.solve import solve
 
+    return solve(_parse(document))
+
+
+def _parse(document: dict[str, Any]) -> Any:
+    from tandem.matching.engine.problem import ProblemError, parse_problem
+
     try:
-        problem = parse_problem(document)
+        return parse_problem(document)
     except ProblemError as error:
         raise EngineInputError(str(error)) from error
-    return solve(problem)
+
+
+def candidates_document(
+    document: dict[str, Any], mentee_id: str, *, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Every mentor for one mentee, best first, with score, allowed, excluding rules, reasons."""
+    from tandem.matching.engine.pairs import candidates_for
+
+    return candidates_for(_parse(document), mentee_id, limit=limit)
+
+
+def preview_document(document: dict[str, Any]) -> dict[str, Any]:
+    """Allowed pairs, the score spread and who has no allowed partner, for the rules page."""
+    from tandem.matching.engine.pairs import preview
+
+    return preview(_parse(document))

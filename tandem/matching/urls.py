@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tandem.matching import views
+from tandem.matching import manual_views, self_match_views, views
 
 app_name = "matching"
 
@@ -47,8 +47,48 @@ urlpatterns = [
         name="draft_approve",
     ),
     path(
+        "programs/<int:program_id>/matching/drafts/<int:draft_id>/swap/",
+        views.draft_swap,
+        name="draft_swap",
+    ),
+    path(
         "programs/<int:program_id>/matching/drafts/<int:draft_id>/dismiss/",
         views.draft_dismiss,
         name="draft_dismiss",
+    ),
+    # Manual matching
+    path("programs/<int:program_id>/matching/manual/", manual_views.manual_start, name="manual"),
+    path(
+        "programs/<int:program_id>/matching/manual/<int:participant_id>/",
+        manual_views.manual_suggestions,
+        name="manual_suggestions",
+    ),
+    path(
+        "programs/<int:program_id>/matching/manual/<int:mentee_id>/<int:mentor_id>/",
+        manual_views.manual_compare,
+        name="manual_compare",
+    ),
+    # Self-matching, for participants
+    path("my/<int:program_id>/mentors/", self_match_views.browse, name="browse"),
+    path(
+        "my/<int:program_id>/mentors/<int:mentor_id>/request/",
+        self_match_views.request_create,
+        name="request_create",
+    ),
+    path("my/<int:program_id>/requests/", self_match_views.my_requests, name="my_requests"),
+    path(
+        "my/<int:program_id>/requests/<int:request_id>/accept/",
+        self_match_views.request_accept,
+        name="request_accept",
+    ),
+    path(
+        "my/<int:program_id>/requests/<int:request_id>/decline/",
+        self_match_views.request_decline,
+        name="request_decline",
+    ),
+    path(
+        "my/<int:program_id>/requests/<int:request_id>/withdraw/",
+        self_match_views.request_withdraw,
+        name="request_withdraw",
     ),
 ]

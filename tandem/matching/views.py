@@ -193,20 +193,21 @@ def run_approve(request: HttpRequest, program_id: int, run_id: int) -> HttpRespo
 def draft_detail(request: HttpRequest, program_id: int, draft_id: int) -> HttpResponse:
     draft = selectors.get_draft_for_coordinator(_user(request), program_id, draft_id)
     program = draft.run.program
-    draft.mentee.program = program
-    draft.mentor.program = program
-    return render(
-        request,
-        "matching/draft.html",
-        {
-            "program": program,
-            "draft": draft,
-            "profiles": selectors.side_by_side(draft.mentee, draft.mentor),
-            "pair_form": PairRuleForm(
-                initial={"mentee": draft.mentee_id, "mentor": draft.mentor_id}
-            ),
-        },
-    )
+    context: dict[str, object] = {"program": program, "draft": draft}
+    if draft.is_peer:
+        context["peers"] = selectors.peers_of(draft)
+    else:
+        assert draft.mentor is not None
+        draft.mentee.program = draft.mentor.program = program
+        context["profiles"] = selectors.side_by_side(draft.mentee, draft.mentor)
+        context["pair_form"] = PairRuleForm(
+            initial={"mentee": draft.mentee_id, "mentor": draft.mentor_id}
+        )
+        if draft.status == DraftStatus.PROPOSED:
+            context["alternatives"] = selectors.with_participants(
+                services.swap_alternatives(draft), key="mentor"
+            )
+    return render(request, "matching/draft.html", context)
 
 
 @login_required
@@ -218,11 +219,33 @@ def draft_approve(request: HttpRequest, program_id: int, draft_id: int) -> HttpR
     except MatchRefused as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(
-            request,
-            f"Matched {draft.mentee.user.display_name} with {draft.mentor.user.display_name}.",
-        )
+        messages.success(request, "Match approved; everyone in it is told.")
     return redirect("matching:run", program_id, draft.run_id)
+
+
+@login_required
+@require_POST
+def draft_swap(request: HttpRequest, program_id: int, draft_id: int) -> HttpResponse:
+    draft = selectors.get_draft_for_coordinator(_user(request), program_id, draft_id)
+    program = draft.run.program
+    mentor_id = request.POST.get("mentor", "")
+    mentor = (
+        program.participants.select_related("user").filter(pk=mentor_id).first()
+        if mentor_id.isdigit()
+        else None
+    )
+    if mentor is None:
+        messages.error(request, "Choose one of the mentors listed to swap in.")
+        return redirect("matching:draft", program_id, draft.pk)
+    try:
+        replacement = services.draft_swap_mentor(
+            program=program, draft_id=draft.pk, mentor=mentor, actor=_user(request)
+        )
+    except MatchRefused as refusal:
+        messages.error(request, refusal.message)
+        return redirect("matching:draft", program_id, draft.pk)
+    messages.success(request, f"{mentor.user.display_name} is now the proposed mentor.")
+    return redirect("matching:draft", program_id, replacement.pk)
 
 
 @login_required
@@ -244,7 +267,8 @@ def pair_rule_create(request: HttpRequest, program_id: int) -> HttpResponse:
     program = get_program_for_coordinator(_user(request), program_id)
     form = PairRuleForm(request.POST)
     if not form.is_valid():
-        raise Http404("No such pair.")
+        messages.error(request, "Choose a mentee, a mentor, and whether to pin or forbid them.")
+        return redirect("matching:rules", program.pk)
     people = {
         p.pk: p
         for p in program.participants.filter(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from tandem.accounts.models import User
@@ -57,7 +57,12 @@ def relationships_for_user(user: User) -> QuerySet[Relationship]:
     return (
         Relationship.objects.of_user(user)
         .select_related("program")
-        .prefetch_related("members__participant__user")
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=RelationshipMember.objects.select_related("participant__user"),
+            )
+        )
         .order_by("-created_at")
     )
 

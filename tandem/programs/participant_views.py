@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tandem.accounts.forms import SignupForm
 from tandem.accounts.models import User
 from tandem.accounts.services import user_sign_up
-from tandem.organizations.models import Organization
 from tandem.programs import selectors, services
 from tandem.programs.forms import (
     AnswersForm,
@@ -31,20 +30,6 @@ _SESSION_KEY = "join:{program_id}"
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    return render(
-        request,
-        "programs/home.html",
-        {
-            "participations": selectors.participations_for(user),
-            "coordinated": selectors.programs_for_coordinator(user),
-            "administered": Organization.objects.administered_by(user),
-        },
-    )
 
 
 # --- Joining ---------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from tandem.accounts.models import User
-from tandem.core.testing import make_personas, make_user
+from tandem.core.testing import make_matching_fixture, make_personas, make_user
 from tandem.organizations.models import CoordinatorInvitation, Membership, Role
 from tandem.programs.models import Participant, ParticipantRole, ParticipantStatus, Question
 
@@ -145,6 +145,55 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     "programs:my_profile": ("FORM", PARTICIPANT_ONLY),
     "programs:support": ("GET", PARTICIPANT_ONLY),
     "programs:withdraw": ("POST", (LOGIN, 404, HOME, HOME, 404, 404, 404)),
+    # --- Matching: the coordinator's pages; a mentor or mentee never sees drafts or runs -----
+    "matching:rules": ("FORM", COORDINATOR_ONLY),
+    "matching:criterion_edit": ("FORM", COORDINATOR_ONLY),
+    "matching:criterion_delete": ("POST", _coordinator_only(Go("matching:rules", ("program_id",)))),
+    "matching:pair_rule_create": ("POST", _coordinator_only(Go("matching:rules", ("program_id",)))),
+    "matching:pair_rule_delete": ("POST", _coordinator_only(Go("matching:rules", ("program_id",)))),
+    "matching:runs": ("FORM", COORDINATOR_ONLY),
+    "matching:run": ("GET", COORDINATOR_ONLY),
+    "matching:run_progress": ("GET", COORDINATOR_ONLY),
+    "matching:run_approve": (
+        "POST",
+        _coordinator_only(Go("matching:run", ("program_id", "run_id"))),
+    ),
+    "matching:draft": ("GET", COORDINATOR_ONLY),
+    "matching:draft_approve": (
+        "POST",
+        _coordinator_only(Go("matching:run", ("program_id", "run_id"))),
+    ),
+    "matching:draft_swap": (
+        "POST",
+        _coordinator_only(Go("matching:draft", ("program_id", "draft_id"))),
+    ),
+    "matching:draft_dismiss": (
+        "POST",
+        _coordinator_only(Go("matching:run", ("program_id", "run_id"))),
+    ),
+    "matching:manual": ("GET", COORDINATOR_ONLY),
+    "matching:manual_suggestions": ("GET", COORDINATOR_ONLY),
+    "matching:manual_compare": ("FORM", COORDINATOR_ONLY),
+    # --- Self-matching: the mentee browses and asks; the mentor answers; nobody else ---------
+    "matching:browse": ("GET", (LOGIN, 404, OK, 404, 404, 404, 404)),
+    "matching:request_create": ("FORM", (LOGIN, 404, OK, 404, 404, 404, 404)),
+    "matching:my_requests": ("GET", PARTICIPANT_ONLY),
+    # Mia's request to Marco: only Marco answers it, only Mia withdraws it. (Mia is matched
+    # already in the fixture, so Marco's acceptance is refused with a message on his page.)
+    "matching:request_accept": (
+        "POST",
+        (LOGIN, 404, 404, Go("matching:my_requests", ("program_id",)), 404, 404, 404),
+    ),
+    "matching:request_decline": (
+        "POST",
+        (LOGIN, 404, 404, Go("matching:my_requests", ("program_id",)), 404, 404, 404),
+    ),
+    "matching:request_withdraw": (
+        "POST",
+        (LOGIN, 404, Go("matching:my_requests", ("program_id",)), 404, 404, 404, 404),
+    ),
+    # --- Relationships: their members only (coordinators run programs from metadata) ---------
+    "mentorships:relationship": ("GET", PARTICIPANT_ONLY),
 }
 
 
@@ -188,6 +237,7 @@ class AccessMatrixTests(TestCase):
             organization=p.northwind, email="newcoord@northwind.example", invited_by=p.admin
         )
         cls.mentor_membership = Membership.objects.get(organization=p.northwind, user=p.mentor)
+        cls.matching = make_matching_fixture(p)
         cls.users = {
             "anonymous": None,
             "outsider": p.outsider,
@@ -208,6 +258,14 @@ class AccessMatrixTests(TestCase):
             "organization_id": lambda: p.northwind.pk,
             "membership_id": lambda: self.mentor_membership.pk,
             "uidb64": lambda: urlsafe_base64_encode(force_bytes(self.invited.user_id)),
+            "criterion_id": lambda: self.matching.criterion.pk,
+            "rule_id": lambda: self.matching.pair_rule.pk,
+            "run_id": lambda: self.matching.run.pk,
+            "draft_id": lambda: self.matching.draft.pk,
+            "mentee_id": lambda: p.mentee_participant.pk,
+            "mentor_id": lambda: p.mentor_participant.pk,
+            "request_id": lambda: self.matching.request.pk,
+            "relationship_id": lambda: self.matching.relationship.pk,
         }
 
     def kwargs_for(self, name: str, route: str, pattern: URLPattern) -> dict[str, Any]:

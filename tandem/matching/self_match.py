@@ -1,0 +1,227 @@
+"""Self-matching: mentees send requests, mentors accept or decline, old requests are chased.
+
+Every write is a transaction; emails and in-app notices go out after commit. The scheduled
+job (`manage.py process_match_requests`, or its task) is idempotent: each reminder and each
+expiry is claimed by a conditional UPDATE before its email is queued, so a second run, or two
+at once, sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from tandem.accounts.models import Notification, User
+from tandem.core.emails import email_after_commit
+from tandem.matching.models import MatchRequest, RequestStatus
+from tandem.matching.problems import rules_for
+from tandem.mentorships.models import MatchSource, Relationship
+from tandem.mentorships.selectors import matched_participant_ids, mentor_open_load
+from tandem.mentorships.services import MatchRefused, relationship_create
+from tandem.programs.models import Participant, ParticipantStatus
+
+
+def _tell(
+    user: User, *, kind: str, text: str, url: str, template: str, context: dict[str, str]
+) -> None:
+    Notification.objects.create(user=user, kind=kind, text=text, url=url)
+    email_after_commit(
+        template=template,
+        to=[user.email],
+        context={"name": user.display_name, "text": text, "url": url, **context},
+    )
+
+
+def _requests_path(program_id: int) -> str:
+    return reverse("matching:my_requests", args=[program_id])
+
+
+@transaction.atomic
+def match_request_send(*, mentee: Participant, mentor: Participant, message: str) -> MatchRequest:
+    """A mentee asks a mentor. Refused with a message when it cannot be honoured."""
+    program = mentee.program
+    locked = Participant.objects.select_for_update().select_related("user").get(pk=mentee.pk)
+    if not program.self_matching:
+        raise ValidationError("This program does not use self-matching.")
+    if locked.status != ParticipantStatus.JOINED or not locked.is_mentee:
+        raise ValidationError("Only mentees who have joined the program can send requests.")
+    if mentor.program_id != program.pk or not mentor.is_mentor:
+        raise ValidationError("Choose a mentor of this program.")
+    if mentor.status != ParticipantStatus.JOINED or mentor.user_id == locked.user_id:
+        raise ValidationError("This mentor is not available.")
+    if locked.pk in matched_participant_ids(program):
+        raise ValidationError("You have a match already.")
+    if mentor_open_load(mentor) >= (mentor.capacity or 0):
+        raise ValidationError(f"{mentor.user.display_name} has no room for another mentee now.")
+    limit = rules_for(program).max_open_requests
+    if MatchRequest.objects.open().filter(mentee=locked).count() >= limit:
+        raise ValidationError(
+            f"You can have {limit} open request{'s' if limit != 1 else ''} at a time. Wait for "
+            "an answer, or withdraw one."
+        )
+    message = message.strip()
+    if not message:
+        raise ValidationError({"message": "Write a few words about what you hope to work on."})
+    try:
+        with transaction.atomic():
+            request = MatchRequest.objects.create(
+                program=program, mentee=locked, mentor=mentor, message=message
+            )
+    except IntegrityError:
+        raise ValidationError(
+            f"You have already asked {mentor.user.display_name}; wait for their answer."
+        ) from None
+    _tell(
+        mentor.user,
+        kind="request_received",
+        text=f"{locked.user.display_name} asks you to be their mentor in {program.name}.",
+        url=_requests_path(program.pk),
+        template="match_request_received",
+        context={"program_name": program.name, "organization_name": program.organization.name},
+    )
+    return request
+
+
+def _locked_open_request(request_id: int, mentor_user: User) -> MatchRequest:
+    request = (
+        MatchRequest.objects.select_for_update()
+        .select_related("program__organization", "mentee__user", "mentor__user")
+        .filter(pk=request_id, mentor__user=mentor_user)
+        .first()
+    )
+    if request is None:
+        raise MatchRefused("This request does not exist.", code="no_request")
+    if request.status != RequestStatus.OPEN:
+        raise MatchRefused(
+            f"This request is {request.get_status_display().lower()} already.", code="decided"
+        )
+    return request
+
+
+@transaction.atomic
+def match_request_accept(*, request_id: int, mentor_user: User, note: str = "") -> Relationship:
+    """The mentor says yes: capacity is re-checked under lock, then the relationship exists."""
+    request = _locked_open_request(request_id, mentor_user)
+    relationship = relationship_create(
+        program=request.program,
+        mentor=request.mentor,
+        mentees=[request.mentee],
+        source=MatchSource.SELF,
+        created_by=mentor_user,
+    )
+    now = timezone.now()
+    MatchRequest.objects.filter(pk=request.pk).update(
+        status=RequestStatus.ACCEPTED,
+        response_note=note.strip(),
+        decided_at=now,
+        relationship=relationship,
+        updated_at=now,
+    )
+    # The mentee is matched now: their other open requests are withdrawn, quietly.
+    MatchRequest.objects.open().filter(mentee=request.mentee).exclude(pk=request.pk).update(
+        status=RequestStatus.WITHDRAWN, decided_at=now, updated_at=now
+    )
+    return relationship
+
+
+@transaction.atomic
+def match_request_decline(*, request_id: int, mentor_user: User, note: str = "") -> MatchRequest:
+    request = _locked_open_request(request_id, mentor_user)
+    request.status = RequestStatus.DECLINED
+    request.response_note = note.strip()
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "response_note", "decided_at", "updated_at"])
+    program = request.program
+    _tell(
+        request.mentee.user,
+        kind="request_declined",
+        text=f"{request.mentor.user.display_name} cannot take you on in {program.name} now."
+        + (f" Their note: {request.response_note}" if request.response_note else ""),
+        url=_requests_path(program.pk),
+        template="match_request_declined",
+        context={"program_name": program.name, "organization_name": program.organization.name},
+    )
+    return request
+
+
+@transaction.atomic
+def match_request_withdraw(*, request_id: int, mentee_user: User) -> MatchRequest:
+    request = (
+        MatchRequest.objects.select_for_update()
+        .filter(pk=request_id, mentee__user=mentee_user, status=RequestStatus.OPEN)
+        .first()
+    )
+    if request is None:
+        raise MatchRefused("This request is not open.", code="decided")
+    request.status = RequestStatus.WITHDRAWN
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_at", "updated_at"])
+    return request
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    reminded: int
+    expired: int
+
+
+def match_requests_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
+    """Remind mentors of requests waiting N days and expire those waiting M days. Idempotent."""
+    now = now or timezone.now()
+    reminded = expired = 0
+    candidates = MatchRequest.objects.open().select_related(
+        "program__organization", "program__matching_rules", "mentee__user", "mentor__user"
+    )
+    for request in candidates.iterator(chunk_size=500):
+        rules = rules_for(request.program)
+        age = now - request.created_at
+        if age >= datetime.timedelta(days=rules.request_expiry_days):
+            expired += _expire(request, now)
+        elif (
+            age >= datetime.timedelta(days=rules.request_reminder_days) and not request.reminded_at
+        ):
+            reminded += _remind(request, now)
+    return SweepResult(reminded=reminded, expired=expired)
+
+
+@transaction.atomic
+def _remind(request: MatchRequest, now: datetime.datetime) -> int:
+    claimed = MatchRequest.objects.filter(
+        pk=request.pk, status=RequestStatus.OPEN, reminded_at__isnull=True
+    ).update(reminded_at=now)
+    if claimed:
+        program = request.program
+        _tell(
+            request.mentor.user,
+            kind="request_reminder",
+            text=f"{request.mentee.user.display_name} is still waiting for your answer in "
+            f"{program.name}.",
+            url=_requests_path(program.pk),
+            template="match_request_reminder",
+            context={"program_name": program.name, "organization_name": program.organization.name},
+        )
+    return claimed
+
+
+@transaction.atomic
+def _expire(request: MatchRequest, now: datetime.datetime) -> int:
+    claimed = MatchRequest.objects.filter(pk=request.pk, status=RequestStatus.OPEN).update(
+        status=RequestStatus.EXPIRED, decided_at=now, updated_at=now
+    )
+    if claimed:
+        program = request.program
+        _tell(
+            request.mentee.user,
+            kind="request_expired",
+            text=f"Your request to {request.mentor.user.display_name} in {program.name} expired "
+            "without an answer. You can ask someone else.",
+            url=_requests_path(program.pk),
+            template="match_request_expired",
+            context={"program_name": program.name, "organization_name": program.organization.name},
+        )
+    return claimed
