@@ -28,6 +28,16 @@ def criterion_detail(criterion: Criterion, mentee_value: Any, mentor_value: Any)
     """A short human explanation of one criterion for one pair."""
     kind = criterion.type
     if kind in ("range", "near"):
+        return detail_from_tokens(criterion, mentee_value, mentor_value)
+    tokenize = text_tokens if kind == "text" else value_tokens
+    return detail_from_tokens(criterion, tokenize(mentee_value), tokenize(mentor_value))
+
+
+def detail_from_tokens(criterion: Criterion, a: Any, b: Any) -> str:
+    """`criterion_detail` from already normalized tokens (numbers for range and near)."""
+    kind = criterion.type
+    mentee_value, mentor_value = a, b
+    if kind in ("range", "near"):
         if mentee_value is None or mentor_value is None:
             side = "mentee" if mentee_value is None else "mentor"
             return f"no value for the {side}"
@@ -37,15 +47,14 @@ def criterion_detail(criterion: Criterion, mentee_value: Any, mentor_value: Any)
             high = "any" if criterion.max is None else _number(criterion.max)
             return f"mentor - mentee = {_number(difference)} (wanted {low} to {high})"
         return f"{_number(abs(difference))} apart (within {_number(criterion.within or 0)})"
-    tokenize = text_tokens if kind == "text" else value_tokens
-    a = tokenize(mentee_value)
-    b = tokenize(mentor_value)
     if a is None or b is None:
         if kind == "different":
             return "not known to be the same"
         side = "mentee" if a is None else "mentor"
         return f"no value for the {side}"
-    shared = [x for x in a if x in set(b)]
+    a, b = list(a), list(b)
+    other = set(b)
+    shared = [x for x in a if x in other]
     if kind == "overlap":
         return f"shared: {_list(shared)}" if shared else "nothing shared"
     if kind == "same":
@@ -144,23 +153,25 @@ class Explainer:
             if len(criteria)
             else np.zeros((len(pairs), 0), dtype=np.int64)
         )
+        # Details depend only on the two token tuples (shared objects for equal values), so
+        # they are cached: a cohort repeats the same few values many times.
+        cache: dict[tuple[int, Any, Any], str] = {}
+        sides = [(m.mentee_tokens, m.mentor_tokens) for m in self.model.models]
+        rounded = [[round(v, 6) for v in row] for row in values.tolist()]
         result = []
         for row, (i, j) in enumerate(pairs):
-            mentee = self.problem.mentees[i]
-            mentor = self.problem.mentors[j]
             entries = []
+            row_values = rounded[row]
             for k in order[row].tolist():
-                criterion = criteria[k]
+                a_tokens, b_tokens = sides[k]
+                a, b = a_tokens[i], b_tokens[j]
+                key = (k, a, b)
+                detail = cache.get(key)
+                if detail is None:
+                    detail = detail_from_tokens(criteria[k], a, b)
+                    cache[key] = detail
                 entries.append(
-                    {
-                        "criterion": criterion.name,
-                        "value": round(float(values[row, k]), 6),
-                        "detail": criterion_detail(
-                            criterion,
-                            mentee.value(criterion.mentee),
-                            mentor.value(criterion.mentor),
-                        ),
-                    }
+                    {"criterion": criteria[k].name, "value": row_values[k], "detail": detail}
                 )
             result.append(entries)
         return result

@@ -121,7 +121,46 @@ def _parse_participants(data: Any, side: str, min_capacity: int) -> tuple[Partic
         raise ProblemError(side, f"must be a list of participants, got {_show(data)}")
     seen: dict[str, int] = {}
     people = []
+    allowed = frozenset(("id", "capacity", "attributes"))
     for index, item in enumerate(data):
+        # Fast path for the common, valid case (exact JSON types); anything else takes the
+        # general path below, which names the place and the rule.
+        if type(item) is dict and item.keys() <= allowed:
+            ident = item.get("id")
+            capacity = item.get("capacity", 1)
+            attributes = item.get("attributes", {})
+            if (
+                type(ident) is str
+                and ident.strip()
+                and ident not in seen
+                and type(capacity) is int
+                and capacity >= min_capacity
+                and type(attributes) is dict
+                and all(
+                    type(key) is str
+                    and key
+                    and key[0] != "@"
+                    and (
+                        value is None
+                        or type(value) is str
+                        or type(value) is int
+                        or (type(value) is float and math.isfinite(value))
+                        or (type(value) is list and all(type(v) is str for v in value))
+                    )
+                    for key, value in attributes.items()
+                )
+            ):
+                seen[ident] = index
+                people.append(
+                    Participant(
+                        id=ident,
+                        capacity=capacity,
+                        attributes={
+                            k: list(v) if type(v) is list else v for k, v in attributes.items()
+                        },
+                    )
+                )
+                continue
         place = f"{side}[{index}]"
         if not isinstance(item, dict):
             raise ProblemError(place, f"must be an object, got {_show(item)}")

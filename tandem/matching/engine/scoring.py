@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -75,6 +75,33 @@ def text_tokens(value: object) -> list[str] | None:
     return list(words)
 
 
+def tokenize_all(
+    values: Sequence[object], tokenize: Callable[[object], list[str] | None]
+) -> list[tuple[str, ...] | None]:
+    """Tokens of every value, memoized (cohorts repeat the same values many times).
+
+    Equal values share one tuple object, which keeps later per-pair caches cheap.
+    """
+    cache: dict[object, tuple[str, ...] | None] = {}
+    out: list[tuple[str, ...] | None] = []
+    append = out.append
+    for value in values:
+        if value is None:
+            append(None)
+            continue
+        key: object = ("l", *value) if isinstance(value, list) else value
+        found = cache.get(key, _MISSING)
+        if found is _MISSING:
+            tokens = tokenize(value)
+            found = None if tokens is None else tuple(tokens)
+            cache[key] = found
+        append(found)  # type: ignore[arg-type]
+    return out
+
+
+_MISSING = object()
+
+
 @dataclass
 class SetSide:
     """One side's values for a set-like criterion, as a sparse indicator matrix."""
@@ -95,15 +122,23 @@ class NumberSide:
 Side = SetSide | NumberSide
 
 
-def _set_side(tokens: list[list[str] | None], vocabulary: dict[str, int]) -> SetSide:
+def _set_side(tokens: Sequence[Sequence[str] | None], vocabulary: dict[str, int]) -> SetSide:
     indptr = [0]
     indices: list[int] = []
-    present = np.zeros(len(tokens), dtype=bool)
-    for row, items in enumerate(tokens):
+    present_list: list[bool] = []
+    cache: dict[Sequence[str], list[int]] = {}
+    for items in tokens:
         if items is not None:
-            present[row] = True
-            indices.extend(sorted(vocabulary[item] for item in items))
+            present_list.append(True)
+            codes = cache.get(items)
+            if codes is None:
+                codes = sorted(vocabulary[item] for item in items)
+                cache[items] = codes
+            indices.extend(codes)
+        else:
+            present_list.append(False)
         indptr.append(len(indices))
+    present = np.array(present_list, dtype=bool)
     data = np.ones(len(indices), dtype=np.float64)
     matrix = sp.csr_matrix(
         (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
@@ -146,6 +181,9 @@ class CriterionModel:
     vocabulary: list[str]
     mentee_has_value: bool
     mentor_has_value: bool
+    # Per participant: normalized tokens (set criteria) or the number (range/near); None = missing.
+    mentee_tokens: list[object] = field(default_factory=list)
+    mentor_tokens: list[object] = field(default_factory=list)
 
     def evaluate(
         self, mentee: Side, mentor: Side
@@ -263,7 +301,11 @@ class ScoringModel:
             vocabulary: list[str] = []
             mentee_side: Side
             mentor_side: Side
+            a_list: list[object]
+            b_list: list[object]
             if criterion.type in ("range", "near"):
+                a_list = list(mentee_values)
+                b_list = list(mentor_values)
                 mentee_side = NumberSide(
                     np.array([np.nan if v is None else float(v) for v in mentee_values])  # type: ignore[arg-type]
                 )
@@ -272,15 +314,16 @@ class ScoringModel:
                 )
             else:
                 tokenize = text_tokens if criterion.type == "text" else value_tokens
-                a_tokens = [tokenize(v) for v in mentee_values]
-                b_tokens = [tokenize(v) for v in mentor_values]
+                a_tokens = tokenize_all(mentee_values, tokenize)  # type: ignore[arg-type]
+                b_tokens = tokenize_all(mentor_values, tokenize)  # type: ignore[arg-type]
                 codes: dict[str, int] = {}
-                for items in (*a_tokens, *b_tokens):
+                for items in dict.fromkeys((*a_tokens, *b_tokens)):
                     for item in items or ():
                         codes.setdefault(item, len(codes))
                 vocabulary = list(codes)
                 mentee_side = _set_side(a_tokens, codes)
                 mentor_side = _set_side(b_tokens, codes)
+                a_list, b_list = list(a_tokens), list(b_tokens)
             self.models.append(
                 CriterionModel(
                     criterion=criterion,
@@ -291,6 +334,8 @@ class ScoringModel:
                     vocabulary=vocabulary,
                     mentee_has_value=any(v is not None for v in mentee_values),
                     mentor_has_value=any(v is not None for v in mentor_values),
+                    mentee_tokens=a_list,
+                    mentor_tokens=b_list,
                 )
             )
         self._build_tables()

@@ -86,9 +86,26 @@ def solve(problem: Problem, *, timing: bool = False) -> dict[str, Any]:
     return result
 
 
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+
+
 def result_json(result: dict[str, Any]) -> str:
-    """The result as canonical JSON text (what the command line prints)."""
-    return json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    """The result as canonical JSON text (what the command line prints).
+
+    Top-level fields one per line, and each entry of a list (a match, an unmatched person, a
+    warning) compact on its own line: readable, diff-friendly, and written by the C encoder
+    (an indented dump is ten times slower on a 50,000-person result).
+    """
+    lines = []
+    for key, value in result.items():
+        head = f"  {json.dumps(key, ensure_ascii=False)}: "
+        if isinstance(value, list) and value:
+            items = ",\n    ".join(_compact(item) for item in value)
+            lines.append(f"{head}[\n    {items}\n  ]")
+        else:
+            lines.append(head + _compact(value))
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def _solve_bipartite(problem: Problem) -> dict[str, Any]:
