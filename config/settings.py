@@ -281,3 +281,6 @@ LOGGING = {
 
 # --- Tandem ---------------------------------------------------------------------------------
 PARTICIPANTS_PER_PAGE = 50
+# Personal invitation links (to a program, or to coordinate) stop working after this long;
+# the coordinator or admin sends a fresh one.
+INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "30"))

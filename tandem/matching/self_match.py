@@ -45,7 +45,9 @@ def _requests_path(program_id: int) -> str:
 def match_request_send(*, mentee: Participant, mentor: Participant, message: str) -> MatchRequest:
     """A mentee asks a mentor. Refused with a message when it cannot be honoured."""
     program = mentee.program
-    locked = Participant.objects.select_for_update().select_related("user").get(pk=mentee.pk)
+    locked = (
+        Participant.objects.select_for_update(of=("self",)).select_related("user").get(pk=mentee.pk)
+    )
     if not program.self_matching:
         raise ValidationError("This program does not use self-matching.")
     if locked.status != ParticipantStatus.JOINED or not locked.is_mentee:
@@ -89,7 +91,7 @@ def match_request_send(*, mentee: Participant, mentor: Participant, message: str
 
 def _locked_open_request(request_id: int, mentor_user: User) -> MatchRequest:
     request = (
-        MatchRequest.objects.select_for_update()
+        MatchRequest.objects.select_for_update(of=("self",))
         .select_related("program__organization", "mentee__user", "mentor__user")
         .filter(pk=request_id, mentor__user=mentor_user)
         .first()
@@ -152,7 +154,7 @@ def match_request_decline(*, request_id: int, mentor_user: User, note: str = "")
 @transaction.atomic
 def match_request_withdraw(*, request_id: int, mentee_user: User) -> MatchRequest:
     request = (
-        MatchRequest.objects.select_for_update()
+        MatchRequest.objects.select_for_update(of=("self",))
         .filter(pk=request_id, mentee__user=mentee_user, status=RequestStatus.OPEN)
         .first()
     )

@@ -243,7 +243,7 @@ class ApprovalOutcome:
 
 def _get_draft_locked(program: Program, draft_id: int) -> DraftMatch:
     draft = (
-        DraftMatch.objects.select_for_update()
+        DraftMatch.objects.select_for_update(of=("self",))
         .filter(pk=draft_id, run__program=program)
         .select_related("mentee__user", "mentor__user", "decided_by")
         .first()

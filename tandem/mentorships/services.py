@@ -48,7 +48,7 @@ class Override:
 def _lock(participant_ids: Sequence[int]) -> dict[int, Participant]:
     # Always lock in primary-key order, so that two transactions never wait on each other.
     locked = (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
         .select_related("user")
         .filter(pk__in=sorted(set(participant_ids)))
         .order_by("pk")

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import datetime
 import secrets
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from tandem.core.models import TimeStampedModel
 
@@ -102,3 +104,8 @@ class CoordinatorInvitation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.email} to {self.organization}"
+
+    @property
+    def expired(self) -> bool:
+        age = timezone.now() - self.created_at
+        return age > datetime.timedelta(days=settings.INVITATION_MAX_AGE_DAYS)

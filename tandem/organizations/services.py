@@ -94,6 +94,8 @@ def coordinator_invitation_accept(*, token: str, user: User) -> Membership:
     invitation = CoordinatorInvitation.objects.select_for_update().filter(token=token).first()
     if invitation is None or invitation.accepted_at is not None:
         raise InvitationNotValid("This invitation has been used or withdrawn.")
+    if invitation.expired:
+        raise InvitationNotValid("This invitation has expired. Ask for a new one.")
     if invitation.email != user.email:
         raise InvitationNotValid(
             f"This invitation is for {invitation.email}; you are signed in as {user.email}."

@@ -88,6 +88,23 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             "organizations/invitation_welcome.html",
             {"invitation": invitation, "next": request.path},
         )
+    problem = None
+    if invitation.accepted_at is not None:
+        problem = "This invitation has been used already."
+    elif invitation.expired:
+        problem = "This invitation has expired. Ask the organization's admin for a new one."
+    elif invitation.email != _user(request).email:
+        problem = (
+            f"This invitation is for {invitation.email}; you are signed in as "
+            f"{_user(request).email}. Log out and open the link again."
+        )
+    if problem:
+        return render(
+            request,
+            "organizations/invitation_accept.html",
+            {"invitation": invitation, "problem": problem},
+            status=403,
+        )
     if request.method == "POST":
         try:
             services.coordinator_invitation_accept(token=token, user=_user(request))

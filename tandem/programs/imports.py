@@ -65,12 +65,12 @@ class ImportRow:
 class ImportResult:
     created: int
     updated: int
-    unchanged_columns: tuple[str, ...] = ()
+    unchanged: int
 
     def summary(self) -> str:
         return (
-            f"Imported {self.created + self.updated} participants: "
-            f"{self.created} new, {self.updated} already in the program and updated."
+            f"Imported {self.created + self.updated + self.unchanged} participants: "
+            f"{self.created} new, {self.updated} updated, {self.unchanged} unchanged."
         )
 
 
@@ -179,9 +179,18 @@ def parse_participants_csv(program: Program, file: IO[bytes] | IO[str]) -> list[
                 if slug not in record:
                     continue
                 try:
-                    answers[question] = parse_answer(question, record[slug])
+                    value = parse_answer(question, record[slug])
                 except ValidationError as error:
                     fail(slug, " ".join(error.messages) + ".")
+                    continue
+                if role in ParticipantRole.values and not question.asked_of(role):
+                    if value is not None:
+                        asked = question.get_audience_display().lower()
+                        fail(
+                            slug, f"this question is for {asked} only; leave it empty for a {role}."
+                        )
+                    continue
+                answers[question] = value
             errors.extend(row_errors)
             if not row_errors:
                 rows.append(ImportRow(line, email, name, role, capacity, answers))
@@ -247,7 +256,8 @@ def participants_import_csv(
             participant.role, participant.capacity = row.role, row.capacity
             participant.updated_at = now
             to_update.append(participant)
-    Participant.objects.bulk_create(to_create, batch_size=_chunk_size())
+    # ignore_conflicts: a concurrent import of the same people adds them once, without an error.
+    Participant.objects.bulk_create(to_create, batch_size=_chunk_size(), ignore_conflicts=True)
     Participant.objects.bulk_update(
         to_update, ["role", "capacity", "updated_at"], batch_size=_chunk_size()
     )
@@ -259,17 +269,21 @@ def participants_import_csv(
                 "user_id", "pk"
             )
         )
-    _answers_replace(rows, users, participant_ids)
-    return ImportResult(created=len(to_create), updated=len(existing))
+    changed = _answers_replace(rows, users, participant_ids) | {p.pk for p in to_update}
+    updated = len(changed & {p.pk for p in existing.values()})
+    return ImportResult(created=len(to_create), updated=updated, unchanged=len(existing) - updated)
 
 
 def _answers_replace(
     rows: list[ImportRow], users: dict[str, User], participant_ids: dict[int, int]
-) -> None:
-    """Make stored answers equal the file's, for the questions that have a column."""
+) -> set[int]:
+    """Make stored answers equal the file's, for the questions that have a column.
+
+    Returns the participants whose answers changed.
+    """
     question_ids = {q.pk for row in rows for q in row.answers}
     if not question_ids:
-        return
+        return set()
     pids = [participant_ids[users[row.email].pk] for row in rows]
     stored: dict[tuple[int, int], Answer] = {}
     for chunk in _chunks(pids):
@@ -291,7 +305,11 @@ def _answers_replace(
             elif found.value != value:
                 found.value, found.updated_at = value, now
                 to_update.append(found)
+    changed = {a.participant_id for a in to_create} | {a.participant_id for a in to_update}
+    deleted = set(to_delete)
+    changed |= {stored_pid for (stored_pid, _), a in stored.items() if a.pk in deleted}
     for chunk in _chunks(to_delete):
         Answer.objects.filter(pk__in=chunk).delete()
     Answer.objects.bulk_create(to_create, batch_size=_chunk_size())
     Answer.objects.bulk_update(to_update, ["value", "updated_at"], batch_size=_chunk_size())
+    return changed

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, TextField
 from django.db.models.functions import Cast, Left
+from django.utils import timezone
 
 from tandem.core.models import TimeStampedModel
 from tandem.organizations.models import Organization, Role, new_token
@@ -329,6 +331,14 @@ class Participant(TimeStampedModel):
     @property
     def is_mentee(self) -> bool:
         return self.role in (ParticipantRole.MENTEE, ParticipantRole.BOTH)
+
+    @property
+    def invitation_expired(self) -> bool:
+        """A personal invitation link older than INVITATION_MAX_AGE_DAYS no longer works."""
+        if self.status != ParticipantStatus.INVITED or self.invited_at is None:
+            return False
+        age = timezone.now() - self.invited_at
+        return age > datetime.timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
 
     @property
     def taking_mentees(self) -> bool:

@@ -80,6 +80,15 @@ def join_invitation(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("This invitation does not exist.")
     program = participant.program
     invited = participant.user
+    if participant.invitation_expired:
+        return _refused(
+            request,
+            program,
+            services.EnrolmentRefused(
+                "This invitation has expired. Ask the program's coordinator to send a new one.",
+                code="invitation_expired",
+            ),
+        )
     if request.user.is_authenticated:
         if request.user.pk != invited.pk:
             return _refused(
@@ -233,6 +242,8 @@ def join_answers(request: HttpRequest, program_id: int) -> HttpResponse:
 @login_required
 def join_done(request: HttpRequest, program_id: int) -> HttpResponse:
     participant = selectors.get_participation_for(_user(request), program_id)
+    if participant.status != ParticipantStatus.JOINED:
+        return redirect("programs:my_program", program_id)
     return render(
         request,
         "programs/join_done.html",

@@ -453,7 +453,8 @@ def user_get_or_create_many(
             user = User(email=email, full_name=(names or {}).get(email, ""))
             user.set_unusable_password()
             new.append(user)
-        User.objects.bulk_create(new, batch_size=1000)
+        # A concurrent import may create the same people: skip those rows, then read them back.
+        User.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
         found.update({u.email: u for u in User.objects.filter(email__in=missing)})
     return found
 

@@ -94,7 +94,9 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     ),
     # The token is the secret: whoever holds it sees the invitation; accepting checks the
     # account (tested in test_members).
-    "organizations:accept_invitation": ("FORM", (OK, OK, OK, OK, OK, OK, OK)),
+    # The token is the secret, but it is personal: anyone signed in as another address is told
+    # so (403), and cannot accept it.
+    "organizations:accept_invitation": ("FORM", (OK, 403, 403, 403, 403, 403, 403)),
     # --- Programs: coordinator pages ---------------------------------------------------------
     "programs:list": ("GET", (LOGIN, OK, OK, OK, OK, OK, OK)),
     # Anyone who coordinates in some organization may create a program there (the outsider

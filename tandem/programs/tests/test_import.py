@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import threading
 from typing import Any
 
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import TestCase
+from django.test import TestCase, TransactionTestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -378,3 +379,53 @@ class ImportPageTests(ImportTestCase):
         )
         response = self.client.get(reverse("programs:import", args=[self.p.program.pk]))
         self.assertContains(response, "<code>expertise</code>", html=True)
+
+
+class ImportSummaryAndRoleTests(ImportTestCase):
+    def test_the_summary_counts_new_updated_and_unchanged(self):
+        p = self.p
+        self.run_import(f"email,role,department\n{p.mentor.email},mentor,Engineering\n")
+        text = (
+            "email,role,department\n"
+            "ana@northwind.example,mentee,Sales\n"  # new
+            f"{p.mentee.email},mentee,Engineering\n"  # her department changes
+            f"{p.mentor.email},mentor,Engineering\n"  # exactly as stored
+        )
+        result = self.run_import(text)
+        self.assertEqual((result.created, result.updated, result.unchanged), (1, 1, 1))
+        self.assertEqual(
+            result.summary(), "Imported 3 participants: 1 new, 1 updated, 1 unchanged."
+        )
+
+    def test_an_answer_to_a_question_not_asked_of_the_role_is_refused(self):
+        # "goals" is asked of mentees only: a mentor's goals would be stored and never shown.
+        text = f"{HEADER}\nben@northwind.example,Ben,mentor,1,Leadership,Sales,,,\n"
+        self.assert_rejected(text, "Row 2", "column “goals”", "for mentees only")
+
+
+class ConcurrentImportTests(TransactionTestCase):
+    def test_two_imports_of_the_same_new_people_at_once_add_each_person_once(self):
+        p = make_personas()
+        text = "email,role\n" + "".join(f"new{i}@northwind.example,mentee\n" for i in range(30))
+        barrier = threading.Barrier(2)
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                barrier.wait()
+                participants_import_csv(
+                    program=p.program, file=io.BytesIO(text.encode()), imported_by=p.coordinator
+                )
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(Participant.objects.filter(user__email__startswith="new").count(), 30)
+        self.assertEqual(User.objects.filter(email__startswith="new").count(), 30)
