@@ -110,6 +110,7 @@ def manual_compare(
             names = f"{mentee.user.display_name} with {mentor.user.display_name}"
             messages.success(request, f"Matched {names}; both are told.")
             return redirect("matching:manual", program.pk)
+    assessment = services.pair_assessment(program, mentee, mentor)
     return render(
         request,
         "matching/manual_compare.html",
@@ -117,8 +118,8 @@ def manual_compare(
             "program": program,
             "mentee": mentee,
             "mentor": mentor,
-            "profiles": selectors.side_by_side(mentee, mentor),
-            "assessment": services.pair_assessment(program, mentee, mentor),
+            "profiles": selectors.side_by_side(mentee, mentor, assessment["reasons"]),
+            "assessment": assessment,
             "load": selectors.mentor_load(mentor),
             "form": form,
         },

@@ -74,10 +74,11 @@ def drafts_page(run: MatchRun, status: str, page_number: str | int | None) -> Pa
 
 
 def draft_counts(run: MatchRun) -> dict[str, int]:
+    """Drafts of a run by status, every status present (0 when none)."""
     rows = (
         DraftMatch.objects.filter(run=run).order_by().values_list("status").annotate(n=Count("id"))
     )
-    return dict(rows)
+    return dict.fromkeys(DraftStatus.values, 0) | dict(rows)
 
 
 def unmatched_people(run: MatchRun) -> list[dict[str, Any]]:
@@ -91,32 +92,43 @@ def unmatched_people(run: MatchRun) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
+class ProfileRow:
+    label: str
+    mentee: str
+    mentor: str
+    highlighted: bool  # a rule that scored this pair reads this question
+    private: bool
+
+
+@dataclass(frozen=True)
 class SideBySide:
-    """Two profiles with the answers they share marked."""
+    """Two profiles, question by question, with the questions behind the pair's score marked."""
 
-    rows: list[tuple[str, str, str, bool]]  # question label, mentee's, mentor's, shared
+    rows: list[ProfileRow]
 
 
-def side_by_side(mentee: Participant, mentor: Participant) -> SideBySide:
-    mentee_answers = {q.pk: (q, a) for q, a in answers_for_participant(mentee)}
-    mentor_answers = {q.pk: (q, a) for q, a in answers_for_participant(mentor)}
+def side_by_side(
+    mentee: Participant, mentor: Participant, reasons: list[dict[str, Any]] | None = None
+) -> SideBySide:
+    """`reasons` (the engine's, for this pair) mark the questions of every rule that scored."""
+    mentee_answers = {q.pk: a for q, a in answers_for_participant(mentee)}
+    mentor_answers = {q.pk: a for q, a in answers_for_participant(mentor)}
+    scoring = {r["criterion"] for r in reasons or [] if r.get("value")}
+    highlighted: set[str] = set()
+    for criterion in rules_for(mentee.program).criteria.all():
+        if criterion.name in scoring:
+            highlighted |= {criterion.mentee_attribute, criterion.mentor_attribute}
     rows = []
     for question in mentee.program.questions.all():
-        left = mentee_answers.get(question.pk, (question, ""))[1]
-        right = mentor_answers.get(question.pk, (question, ""))[1]
-        if not left and not right:
-            continue
-        shared = _shares(left, right)
-        rows.append((question.label, left, right, shared))
+        left = mentee_answers.get(question.pk, "")
+        right = mentor_answers.get(question.pk, "")
+        if left or right:
+            rows.append(
+                ProfileRow(
+                    question.label, left, right, question.slug in highlighted, question.is_private
+                )
+            )
     return SideBySide(rows=rows)
-
-
-def _shares(left: str, right: str) -> bool:
-    if not left or not right:
-        return False
-    a = {x.strip().casefold() for x in left.split(",")}
-    b = {x.strip().casefold() for x in right.split(",")}
-    return bool(a & b)
 
 
 def pair_rules_for(program: Program) -> QuerySet[PairRule]:

@@ -408,10 +408,11 @@ def swap_alternatives(draft: DraftMatch, *, limit: int = 10) -> list[dict[str, A
         if not candidate["allowed"] or candidate["mentor"] == str(draft.mentor_id):
             continue
         left = capacity.get(candidate["mentor"], 0) - taken[candidate["mentor"]]
-        found.append({**candidate, "places_left": left})
-        if len(found) >= limit:
-            break
-    return found
+        found.append({**candidate, "places_left": max(0, left)})
+    # Mentors with room first (best score first within each group): they can take the mentee
+    # without another draft giving way.
+    found.sort(key=lambda c: (c["places_left"] == 0, -float(c["score"]), str(c["mentor"])))
+    return found[:limit]
 
 
 @transaction.atomic

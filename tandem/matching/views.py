@@ -199,7 +199,7 @@ def draft_detail(request: HttpRequest, program_id: int, draft_id: int) -> HttpRe
     else:
         assert draft.mentor is not None
         draft.mentee.program = draft.mentor.program = program
-        context["profiles"] = selectors.side_by_side(draft.mentee, draft.mentor)
+        context["profiles"] = selectors.side_by_side(draft.mentee, draft.mentor, draft.reasons)
         context["pair_form"] = PairRuleForm(
             initial={"mentee": draft.mentee_id, "mentor": draft.mentor_id}
         )
