@@ -25,7 +25,14 @@ def attribute_choices(program: Program) -> list[tuple[str, str]]:
 class RulesForm(forms.ModelForm):
     class Meta:
         model = MatchingRules
-        fields = ["objective", "min_score", "group_size"]
+        fields = [
+            "objective",
+            "min_score",
+            "group_size",
+            "max_open_requests",
+            "request_reminder_days",
+            "request_expiry_days",
+        ]
         widgets = {"objective": forms.RadioSelect}
 
     def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
@@ -34,6 +41,16 @@ class RulesForm(forms.ModelForm):
             del self.fields["group_size"]
         else:
             del self.fields["objective"]
+        if not program.self_matching:
+            for name in ("max_open_requests", "request_reminder_days", "request_expiry_days"):
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        remind, expire = cleaned.get("request_reminder_days"), cleaned.get("request_expiry_days")
+        if remind is not None and expire is not None and expire <= remind:
+            self.add_error("request_expiry_days", "Expire a request after its reminder is sent.")
+        return cleaned
 
 
 class CriterionForm(forms.ModelForm):

@@ -276,3 +276,22 @@ def requests_of(participant: Participant) -> dict[str, QuerySet[MatchRequest]]:
         "sent": base.filter(mentee=participant),
         "received": base.filter(mentor=participant),
     }
+
+
+def rules_preview(program: Program) -> dict[str, Any] | None:
+    """The engine's preview of the current rules on the whole joined cohort, with names for
+    the people who have no allowed partner; None when there is no rule yet."""
+    from tandem.matching.solver import EngineInputError, preview_document
+
+    problem = build_problem(program, rules_for(program), Segment(scope="all"))
+    if not problem["criteria"]:
+        return None
+    try:
+        preview = preview_document(problem)
+    except EngineInputError as error:
+        return {"error": str(error)}
+    preview["no_partner"] = with_participants(preview["no_partner"], key="id")
+    peak = max((b["pairs"] for b in preview["histogram"]), default=0)
+    for bucket in preview["histogram"]:
+        bucket["percent"] = round(100 * bucket["pairs"] / peak) if peak else 0
+    return preview

@@ -62,6 +62,93 @@ def criterion_create(*, program: Program, actor: User, **fields: Any) -> Criteri
     return criterion
 
 
+SENIORITY_WORDS = ("experience", "senior", "level", "years", "tenure", "grade")
+
+
+def suggested_criteria(program: Program) -> list[dict[str, Any]]:
+    """Starting rules read off the program's questions, for a coordinator to adjust.
+
+    A multiple-choice question asked of mentees paired with one asked of mentors becomes an
+    overlap (their wants against the mentor's offers); languages must be shared; time zones
+    near; a number question about experience becomes the seniority range — inverted in a
+    reverse-mentoring program, where the less senior person mentors.
+    """
+    from tandem.programs.models import Audience, QuestionKind
+
+    questions = list(program.questions.all())
+    found: list[dict[str, Any]] = []
+    mentee_lists = [
+        q
+        for q in questions
+        if q.kind == QuestionKind.MULTIPLE_CHOICE and q.audience == Audience.MENTEES
+    ]
+    mentor_lists = [
+        q
+        for q in questions
+        if q.kind == QuestionKind.MULTIPLE_CHOICE and q.audience == Audience.MENTORS
+    ]
+    for wants, offers in zip(mentee_lists, mentor_lists, strict=False):
+        found.append(
+            {
+                "name": f"{wants.label[:60]} / {offers.label[:30]}",
+                "type": "overlap",
+                "mentee_attribute": wants.slug,
+                "mentor_attribute": offers.slug,
+                "weight": 3.0,
+            }
+        )
+    for q in questions:
+        if q.kind == QuestionKind.LANGUAGES:
+            found.append(
+                {
+                    "name": "Common language",
+                    "type": "same",
+                    "mentee_attribute": q.slug,
+                    "mentor_attribute": q.slug,
+                    "weight": 0.0,
+                    "required": True,
+                }
+            )
+        elif q.kind == QuestionKind.TIMEZONE:
+            found.append(
+                {
+                    "name": "Time zones close",
+                    "type": "near",
+                    "mentee_attribute": q.slug,
+                    "mentor_attribute": q.slug,
+                    "weight": 1.0,
+                    "within": 4.0,
+                }
+            )
+        elif q.kind in (QuestionKind.NUMBER, QuestionKind.SCALE) and any(
+            word in f"{q.slug} {q.label}".lower() for word in SENIORITY_WORDS
+        ):
+            reverse = program.format == "reverse"
+            found.append(
+                {
+                    "name": "Seniority gap",
+                    "type": "range",
+                    "mentee_attribute": q.slug,
+                    "mentor_attribute": q.slug,
+                    "weight": 1.0,
+                    # mentor minus mentee: positive in classic mentoring, negative in reverse.
+                    "min_value": -40.0 if reverse else 1.0,
+                    "max_value": -1.0 if reverse else 40.0,
+                }
+            )
+            break
+    taken = set(Criterion.objects.filter(rules__program=program).values_list("name", flat=True))
+    return [c for c in found if c["name"] not in taken]
+
+
+@transaction.atomic
+def criteria_add_suggested(*, program: Program, actor: User) -> list[Criterion]:
+    return [
+        criterion_create(program=program, actor=actor, **spec)
+        for spec in suggested_criteria(program)
+    ]
+
+
 @transaction.atomic
 def criterion_update(*, criterion: Criterion, fields: Mapping[str, Any]) -> Criterion:
     for name, value in fields.items():

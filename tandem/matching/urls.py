@@ -7,6 +7,11 @@ app_name = "matching"
 urlpatterns = [
     path("programs/<int:program_id>/matching/rules/", views.rules, name="rules"),
     path(
+        "programs/<int:program_id>/matching/rules/preview/",
+        views.rules_preview,
+        name="rules_preview",
+    ),
+    path(
         "programs/<int:program_id>/matching/rules/<int:criterion_id>/",
         views.criterion_edit,
         name="criterion_edit",

@@ -37,6 +37,16 @@ def rules(request: HttpRequest, program_id: int) -> HttpResponse:
         request.POST if "add_criterion" in request.POST else None, program=program
     )
     if request.method == "POST":
+        if "suggest" in request.POST:
+            added = services.criteria_add_suggested(program=program, actor=_user(request))
+            messages.success(
+                request,
+                f"Added {len(added)} suggested rule{'s' if len(added) != 1 else ''}; "
+                "adjust their weights to your program."
+                if added
+                else "No rule to suggest from this program's questions.",
+            )
+            return redirect("matching:rules", program.pk)
         if "save_rules" in request.POST and rules_form.is_valid():
             services.rules_update(
                 program=program, fields=rules_form.cleaned_data, actor=_user(request)
@@ -60,6 +70,17 @@ def rules(request: HttpRequest, program_id: int) -> HttpResponse:
             "criterion_form": criterion_form,
             "pair_rules": selectors.pair_rules_for(program),
         },
+    )
+
+
+@login_required
+def rules_preview(request: HttpRequest, program_id: int) -> HttpResponse:
+    """What the current rules do to the cohort: loaded into the rules page after it renders."""
+    program = get_program_for_coordinator(_user(request), program_id)
+    return render(
+        request,
+        "matching/_preview.html",
+        {"program": program, "preview": selectors.rules_preview(program)},
     )
 
 

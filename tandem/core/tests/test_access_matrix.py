@@ -149,6 +149,7 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     "programs:withdraw": ("POST", (LOGIN, 404, HOME, HOME, 404, 404, 404)),
     # --- Matching: the coordinator's pages; a mentor or mentee never sees drafts or runs -----
     "matching:rules": ("FORM", COORDINATOR_ONLY),
+    "matching:rules_preview": ("GET", COORDINATOR_ONLY),
     "matching:criterion_edit": ("FORM", COORDINATOR_ONLY),
     "matching:criterion_delete": ("POST", _coordinator_only(Go("matching:rules", ("program_id",)))),
     "matching:pair_rule_create": ("POST", _coordinator_only(Go("matching:rules", ("program_id",)))),
