@@ -97,6 +97,7 @@ def suggested_criteria(program: Program) -> list[dict[str, Any]]:
                 "weight": 3.0,
             }
         )
+    seniority = False
     for q in questions:
         if q.kind == QuestionKind.LANGUAGES:
             found.append(
@@ -120,8 +121,10 @@ def suggested_criteria(program: Program) -> list[dict[str, Any]]:
                     "within": 4.0,
                 }
             )
-        elif q.kind in (QuestionKind.NUMBER, QuestionKind.SCALE) and any(
-            word in f"{q.slug} {q.label}".lower() for word in SENIORITY_WORDS
+        elif (
+            not seniority
+            and q.kind in (QuestionKind.NUMBER, QuestionKind.SCALE)
+            and any(word in f"{q.slug} {q.label}".lower() for word in SENIORITY_WORDS)
         ):
             reverse = program.format == "reverse"
             found.append(
@@ -136,7 +139,7 @@ def suggested_criteria(program: Program) -> list[dict[str, Any]]:
                     "max_value": -1.0 if reverse else 40.0,
                 }
             )
-            break
+            seniority = True  # one seniority rule: the first question that reads as one
     taken = set(Criterion.objects.filter(rules__program=program).values_list("name", flat=True))
     return [c for c in found if c["name"] not in taken]
 
