@@ -238,3 +238,70 @@ class ApprovalRaceTests(TransactionTestCase):
             thread.join()
         self.assertEqual(sorted(outcomes), ["already_approved", "approved"])
         self.assertEqual(Relationship.objects.count(), 1)
+
+
+class PeerAndGroupRunTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+
+    def test_a_peer_program_forms_pairs_that_become_peer_relationships(self):
+        from tandem.mentorships.models import MemberRole
+        from tandem.programs.models import Format
+
+        program = self.p.other_program
+        program.format = Format.PEER
+        program.save(update_fields=["format"])
+        department = program.questions.create(
+            slug="department",
+            label="Department",
+            kind="single_choice",
+            choices=["Sales", "Legal"],
+        )
+        peers = {}
+        for name, answer in [
+            ("ann", "Sales"),
+            ("bob", "Legal"),
+            ("cat", "Sales"),
+            ("dan", "Legal"),
+        ]:
+            peers[name] = Participant.objects.create(
+                program=program,
+                user=make_user(f"{name}@northwind.example", name.title()),
+                role=ParticipantRole.BOTH,
+                status=ParticipantStatus.JOINED,
+            )
+            Answer.objects.create(participant=peers[name], question=department, value=answer)
+        services.criterion_create(
+            program=program,
+            actor=self.p.other_coordinator,
+            name="Same department",
+            type="same",
+            mentee_attribute="department",
+            mentor_attribute="department",
+            required=True,
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            run = services.match_run_start(
+                program=program, started_by=self.p.other_coordinator, segment=Segment()
+            )
+        run.refresh_from_db()
+        self.assertEqual(run.status, RunStatus.DONE, run.error)
+        groups = sorted(sorted(d.peers) for d in run.drafts.all())
+        expected = sorted(
+            [sorted([peers["ann"].pk, peers["cat"].pk]), sorted([peers["bob"].pk, peers["dan"].pk])]
+        )
+        self.assertEqual(groups, expected)
+        draft = next(d for d in run.drafts.all() if peers["ann"].pk in d.peers)
+        relationship = services.draft_approve(
+            program=program, draft_id=draft.pk, actor=self.p.other_coordinator
+        )
+        self.assertEqual(
+            sorted(relationship.members.values_list("participant_id", "role")),
+            sorted([(peers["ann"].pk, MemberRole.PEER), (peers["cat"].pk, MemberRole.PEER)]),
+        )
+        # Ann and Cat are matched now: the next unmatched run leaves them out.
+        problem = build_problem(program, rules_for(program), Segment())
+        self.assertEqual(
+            {p["id"] for p in problem["participants"]}, {str(peers["bob"].pk), str(peers["dan"].pk)}
+        )
