@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .candidates import Candidates, PairSource, rows_needing_rescan
+from .candidates import Candidates, PairSource
 from .flows import best_matching, max_pairs
 
 KEEP = 40  # wider candidate lists mean tighter pruning bounds and fewer exact rescans
@@ -62,20 +62,14 @@ def _certified_best(
         chosen[index[answer.chosen]] = True
         a = answer.pot_mentee.astype(np.float64)
         b = answer.pot_mentor.astype(np.float64)
-        rows = rows_needing_rescan(candidates.row_bound, candidates.col_bound, a, b)
-        rows = rows[mentee_capacity[rows] > 0]
-        if len(rows) == 0:
+        # Certificate: every pruned pair must have a non-negative reduced cost, w <= a_i + b_j.
+        # The suspects are the pairs whose score bounds cannot show it; they are scored exactly
+        # and the violators join the candidates.
+        a = np.where(mentee_capacity > 0, a, np.inf)
+        if source.add_violators(candidates, a, b, floor) == 0:
             return chosen, True, rounds
         if rounds >= max_rounds:
             return chosen, False, rounds
-
-        def violates(
-            chunk: np.ndarray, score: np.ndarray, a: np.ndarray = a, b: np.ndarray = b
-        ) -> np.ndarray:
-            return (score > a[chunk][:, None] + b[None, :]) & (score >= floor)
-
-        if source.rescan(rows, candidates, violates) == 0:
-            return chosen, True, rounds
 
 
 def solve_total(
@@ -124,25 +118,12 @@ def solve_fair(
         _, mentee_side, mentor_side = max_pairs(
             mentee_capacity, mentor_capacity, candidates.mentee[above], candidates.mentor[above]
         )
-        rows = np.flatnonzero(
-            mentee_side & (candidates.row_bound > threshold) & (mentee_capacity > 0)
-        )
-        crossing_cols = (~mentor_side) & (candidates.col_bound > threshold)
-        if len(rows) == 0 or not crossing_cols.any():
+        row_level = np.where(mentee_side & (mentee_capacity > 0), float(threshold), np.inf)
+        col_level = np.where(mentor_side, np.inf, 0.0)
+        if source.add_violators(candidates, row_level, col_level) == 0:
             break
         if rounds > 50:
             proven = False
-            break
-
-        def crosses(
-            chunk: np.ndarray,
-            score: np.ndarray,
-            t: float = threshold,
-            cols: np.ndarray = ~mentor_side,
-        ) -> np.ndarray:
-            return (score > t) & cols[None, :]
-
-        if source.rescan(rows, candidates, crosses) == 0:
             break
     chosen, proven_sum, more = _certified_best(
         source, candidates, mentee_capacity, mentor_capacity, float(threshold)

@@ -8,11 +8,12 @@ pairs of the few rows where the bounds are not enough.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .fastscan import FastScorer
 from .scoring import ScoringModel
 
 BLOCK_CELLS = 2_000_000
@@ -77,6 +78,7 @@ class PairSource:
         self.context = context
         self.model = model
         self.explicit = explicit
+        self._fast: FastScorer | None = None
 
     # -- blocks ------------------------------------------------------------------------------
     def block(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -104,72 +106,68 @@ class PairSource:
                 mask[p, key % m] = False
 
     # -- the scan ----------------------------------------------------------------------------
+    def fast(self) -> FastScorer:
+        """The bounded-error block scorer (built once)."""
+        assert self.model is not None
+        if self._fast is None:
+            self._fast = FastScorer(self.model)
+        return self._fast
+
     def scan(self, keep: int) -> Candidates:
-        """Keep each usable mentee's and mentor's top `keep` allowed pairs, with bounds."""
+        """Keep each usable mentee's and mentor's top `keep` allowed pairs, with bounds.
+
+        Candidates are chosen by the fast approximate scores (fastscan.py) and then rescored
+        exactly; a bound is the largest approximate score left out plus the error bound, so it
+        is an upper bound on the exact score of every pruned pair. Allowed-ness is exact.
+        """
         ctx = self.context
         n, m = ctx.n_mentees, ctx.n_mentors
         if self.explicit is not None:
             return self._explicit_candidates()
+        assert self.model is not None
+        fast = self.fast()
+        eps = fast.eps
+        floor = ctx.min_score
         per_mentee = np.zeros(n, dtype=np.int64)
         per_mentor = np.zeros(m, dtype=np.int64)
         row_bound = np.full(n, NEG)
-        col_values = np.full((keep + 1, m), NEG)
-        col_rows = np.full((keep + 1, m), -1, dtype=np.int64)
         kept_i: list[np.ndarray] = []
         kept_j: list[np.ndarray] = []
-        kept_s: list[np.ndarray] = []
-        step = max(1, BLOCK_CELLS // max(m, 1))
-        for start in range(0, n, step):
-            rows = np.arange(start, min(n, start + step))
-            score, allowed = self.block(rows)
-            per_mentee[rows] = allowed.sum(axis=1)
-            per_mentor += allowed.sum(axis=0)
-            usable = allowed & ctx.mentee_usable[rows][:, None] & ctx.mentor_usable[None, :]
-            self._clear(usable, rows, ctx.pinned_keys)
-            values = np.where(usable, score, NEG)
-            # Each mentee's top `keep`, and the best score it leaves out.
-            if m > keep:
-                part = np.argpartition(values, m - keep - 1, axis=1)
-                top = part[:, m - keep :]
-                row_bound[rows] = np.take_along_axis(values, part[:, m - keep - 1 : m - keep], 1)[
-                    :, 0
-                ]
+        columns = _ColumnTops(m, keep)
+        for rows, cols, features in fast.blocks(BLOCK_CELLS):
+            if len(cols) == 0:
+                continue
+            approx, ok = fast.block(rows, cols, features)
+            if floor > 0:
+                self._apply_floor(approx, ok, rows, cols, eps)
+            self._clear_sub(ok, rows, cols, ctx.forbidden_keys)
+            per_mentee[rows] = ok.sum(axis=1)
+            per_mentor[cols] += ok.sum(axis=0)
+            usable = ok & ctx.mentee_usable[rows][:, None] & ctx.mentor_usable[cols][None, :]
+            self._clear_sub(usable, rows, cols, ctx.pinned_keys)
+            approx[~usable] = NEG
+            width = len(cols)
+            if width > keep:
+                part = np.argpartition(approx, width - keep - 1, axis=1)
+                top = part[:, width - keep :]
+                left_out = approx[np.arange(len(rows)), part[:, width - keep - 1]]
+                row_bound[rows] = np.where(left_out > NEG, left_out.astype(np.float64) + eps, NEG)
             else:
-                top = np.broadcast_to(np.arange(m), (len(rows), m))
-            top_values = np.take_along_axis(values, top, 1)
-            good = top_values > NEG
+                top = np.broadcast_to(np.arange(width), (len(rows), width))
+            good = np.take_along_axis(approx, top, 1) > NEG
             kept_i.append(np.broadcast_to(rows[:, None], top.shape)[good])
-            kept_j.append(top[good])
-            kept_s.append(top_values[good])
-            # Each mentor's top `keep` (+1 for the bound), merged across blocks.
-            if len(rows) > keep + 1:
-                part0 = np.argpartition(values, len(rows) - keep - 1, axis=0)[
-                    len(rows) - keep - 1 :
-                ]
-                block_values = np.take_along_axis(values, part0, 0)
-                block_rows = rows[part0]
-            else:
-                block_values = values
-                block_rows = np.broadcast_to(rows[:, None], values.shape)
-            merged_values = np.vstack([col_values, block_values])
-            merged_rows = np.vstack([col_rows, block_rows])
-            order = np.argsort(-merged_values, axis=0, kind="stable")[: keep + 1]
-            col_values = np.take_along_axis(merged_values, order, 0)
-            col_rows = np.take_along_axis(merged_rows, order, 0)
-        col_bound = col_values[keep].copy()
-        good = col_values[:keep] > NEG
-        cols = np.broadcast_to(np.arange(m)[None, :], good.shape)
-        kept_i.append(col_rows[:keep][good])
-        kept_j.append(cols[good])
-        kept_s.append(col_values[:keep][good])
-        mentee = np.concatenate(kept_i).astype(np.int64)
-        mentor = np.concatenate(kept_j).astype(np.int64)
-        score = np.concatenate(kept_s).astype(np.int64)
+            kept_j.append(cols[top[good]])
+            columns.add(approx, rows, cols)
+        col_i, col_j, col_bound = columns.finish(eps)
+        mentee = np.concatenate([*kept_i, col_i]).astype(np.int64)
+        mentor = np.concatenate([*kept_j, col_j]).astype(np.int64)
         _keys, first = np.unique(mentee * m + mentor, return_index=True)
+        mentee, mentor = mentee[first], mentor[first]
+        exact, _, _, _ = self.model.pairs(mentee, mentor)
         candidates = Candidates(
-            mentee=mentee[first],
-            mentor=mentor[first],
-            score=score[first],
+            mentee=mentee,
+            mentor=mentor,
+            score=exact.astype(np.int64),
             row_bound=row_bound,
             col_bound=col_bound,
             allowed_per_mentee=per_mentee,
@@ -178,6 +176,35 @@ class PairSource:
         )
         candidates.sort(m)
         return candidates
+
+    def _apply_floor(
+        self, approx: np.ndarray, ok: np.ndarray, rows: np.ndarray, cols: np.ndarray, eps: float
+    ) -> None:
+        """Exact `score >= min_score` on a block: approximate where clear, exact near the floor."""
+        assert self.model is not None
+        floor = self.context.min_score
+        unsure = ok & (approx < floor + eps) & (approx >= floor - eps)
+        ok &= approx >= floor + eps
+        r, c = np.nonzero(unsure)
+        if len(r):
+            exact, _, _, _ = self.model.pairs(rows[r], cols[c])
+            passed = exact >= floor
+            ok[r[passed], c[passed]] = True
+
+    def _clear_sub(
+        self, mask: np.ndarray, rows: np.ndarray, cols: np.ndarray, keys: np.ndarray
+    ) -> None:
+        """Clear the listed pairs in a block of sorted `rows` x sorted `cols`."""
+        if len(keys) == 0 or len(rows) == 0 or len(cols) == 0:
+            return
+        m = self.context.n_mentors
+        i, j = keys // m, keys % m
+        r = np.searchsorted(rows, i)
+        c = np.searchsorted(cols, j)
+        inside = (r < len(rows)) & (c < len(cols))
+        r, c, i, j = r[inside], c[inside], i[inside], j[inside]
+        hit = (rows[r] == i) & (cols[c] == j)
+        mask[r[hit], c[hit]] = False
 
     def _explicit_candidates(self) -> Candidates:
         ctx = self.context
@@ -207,6 +234,78 @@ class PairSource:
         candidates.sort(m)
         return candidates
 
+    def suspects(
+        self,
+        candidates: Candidates,
+        row_level: np.ndarray,
+        col_level: np.ndarray,
+        chunk: int = 2_000_000,
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Pruned pairs the bounds cannot rule out: min(row_bound, col_bound) > row + col level.
+
+        Every allowed pair outside the candidates lies in some group's rows x cols (the grouping
+        rules are required rules) and scores at most min(row_bound[i], col_bound[j]), so any pair
+        not yielded here provably scores <= row_level[i] + col_level[j]. Yields (mentees,
+        mentors) arrays of at most about `chunk` pairs; candidate pairs may be among them.
+        """
+        if self.explicit is not None:
+            return
+        fast = self.fast()
+        rb, cb = candidates.row_bound, candidates.col_bound
+        for group in fast.groups:
+            rows, cols = group.rows, group.cols
+            if len(rows) == 0 or len(cols) == 0:
+                continue
+            with np.errstate(invalid="ignore"):
+                col_floor = float(np.min(col_level[cols]))
+                rows = rows[rb[rows] - row_level[rows] > col_floor]
+                if len(rows) == 0:
+                    continue
+                row_floor = float(np.min(row_level[rows]))
+                cols = cols[cb[cols] - col_level[cols] > row_floor]
+            if len(cols) == 0:
+                continue
+            step = max(1, chunk // len(cols))
+            for start in range(0, len(rows), step):
+                part = rows[start : start + step]
+                with np.errstate(invalid="ignore"):
+                    bound = np.minimum(rb[part][:, None], cb[cols][None, :])
+                    hit = bound > row_level[part][:, None] + col_level[cols][None, :]
+                r, c = np.nonzero(hit)
+                if len(r):
+                    yield part[r], cols[c]
+
+    def add_violators(
+        self,
+        candidates: Candidates,
+        row_level: np.ndarray,
+        col_level: np.ndarray,
+        floor: float = NEG,
+    ) -> int:
+        """Score the suspects exactly; add those scoring > row + col level (and >= floor)."""
+        m = self.context.n_mentors
+        found_i: list[np.ndarray] = []
+        found_j: list[np.ndarray] = []
+        found_s: list[np.ndarray] = []
+        for mentee, mentor in self.suspects(candidates, row_level, col_level):
+            keys = mentee * m + mentor
+            new = ~sorted_member(keys, candidates.keys)
+            mentee, mentor = mentee[new], mentor[new]
+            if len(mentee) == 0:
+                continue
+            score, ok = pair_scores(self, mentee, mentor)
+            with np.errstate(invalid="ignore"):
+                bad = ok & (score > row_level[mentee] + col_level[mentor]) & (score >= floor)
+            found_i.append(mentee[bad])
+            found_j.append(mentor[bad])
+            found_s.append(score[bad])
+        added = int(sum(len(x) for x in found_i))
+        if added:
+            candidates.add(
+                np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_s), m
+            )
+        return added
+
     def rescan(
         self,
         rows: np.ndarray,
@@ -231,11 +330,77 @@ class PairSource:
                 continue
             mentee = chunk[r]
             keys = mentee * m + c
-            new = ~np.isin(keys, candidates.keys)
+            new = ~sorted_member(keys, candidates.keys)
             if new.any():
                 candidates.add(mentee[new], c[new], score[r, c][new].astype(np.int64), m)
                 added += int(new.sum())
         return added
+
+
+class _ColumnTops:
+    """Each mentor's best `keep` + 1 approximate scores over a stream of blocks.
+
+    A block only passes on the values above the mentor's current (keep + 1)-th best (or, for a
+    mentor without that many yet, above the block's own (keep + 1)-th best), so after the first
+    blocks almost nothing is passed on. `dropped` is the largest value ever filtered out.
+    """
+
+    def __init__(self, m: int, keep: int) -> None:
+        self.m = m
+        self.keep = keep
+        self.threshold = np.full(m, NEG)
+        self.dropped = np.full(m, NEG)
+        self.rows: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        self.cols: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        self.values: list[np.ndarray] = [np.zeros(0, dtype=np.float32)]
+        self.pending = 0
+
+    def add(self, approx: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
+        depth = self.keep + 1
+        limit = self.threshold[cols].astype(np.float32)
+        fresh = limit == NEG
+        if len(rows) > depth and fresh.any():
+            which = np.flatnonzero(fresh)
+            local = np.partition(approx[:, which], len(rows) - depth, axis=0)[len(rows) - depth]
+            limit[which] = local
+        self.dropped[cols] = np.maximum(self.dropped[cols], limit)
+        r, c = np.nonzero(approx > limit[None, :])
+        if len(r) == 0:
+            return
+        self.rows.append(rows[r])
+        self.cols.append(cols[c])
+        self.values.append(approx[r, c])
+        self.pending += len(r)
+        if self.pending > 2_000_000:
+            self._compact()
+
+    def _compact(self) -> None:
+        rows = np.concatenate(self.rows)
+        cols = np.concatenate(self.cols)
+        values = np.concatenate(self.values)
+        order = np.lexsort((rows, -values, cols))
+        rows, cols, values = rows[order], cols[order], values[order]
+        starts = np.searchsorted(cols, np.arange(self.m))
+        rank = np.arange(len(cols)) - starts[cols]
+        depth = self.keep + 1
+        keep = rank < depth
+        full = cols[rank == depth - 1]
+        self.threshold[full] = values[rank == depth - 1]
+        self.rows, self.cols, self.values = [rows[keep]], [cols[keep]], [values[keep]]
+        self.pending = 0
+
+    def finish(self, eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Kept (mentee, mentor) pairs and each mentor's bound on its pruned pairs."""
+        self._compact()
+        rows, cols, values = self.rows[0], self.cols[0], self.values[0]
+        starts = np.searchsorted(cols, np.arange(self.m))
+        rank = np.arange(len(cols)) - starts[cols]
+        bound = self.dropped.copy()
+        last = rank == self.keep
+        bound[cols[last]] = np.maximum(bound[cols[last]], values[last])
+        bound = np.where(bound > NEG, bound + eps, NEG)
+        chosen = rank < self.keep
+        return rows[chosen], cols[chosen], bound
 
 
 def rows_needing_rescan(
@@ -256,6 +421,14 @@ def rows_needing_rescan(
     has = (index > 0) & (row_bound > NEG)
     flagged[has] = best[index[has] - 1] > row_level[has]
     return np.flatnonzero(flagged)
+
+
+def sorted_member(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """`np.isin(keys, sorted_keys)` for an ascending `sorted_keys` (binary search, no hashing)."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    position = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[position] == keys
 
 
 def pair_scores(
@@ -279,7 +452,7 @@ def pair_scores(
         raw, ok, _, _ = source.model.pairs(mentee, mentor)
         score = raw.astype(np.int64)
         ok = ok & (score >= ctx.min_score)
-    ok &= ~np.isin(keys, ctx.forbidden_keys) & ~np.isin(keys, ctx.pinned_keys)
+    ok &= ~sorted_member(keys, ctx.forbidden_keys) & ~sorted_member(keys, ctx.pinned_keys)
     ok &= ctx.mentee_usable[mentee] & ctx.mentor_usable[mentor]
     return score, ok
 

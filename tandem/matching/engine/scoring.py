@@ -28,6 +28,8 @@ TABLE_LIMIT = 64
 # A non-required overlap over at most this many distinct values is folded in as linear features.
 LINEAR_LIMIT = 512
 DENSE_ONE_HOT_LIMIT = 20_000_000
+# Vocabularies up to this size also get a bitset per participant (exact pair intersections).
+BITSET_LIMIT = 512
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -110,6 +112,7 @@ class SetSide:
     size: np.ndarray  # distinct values per participant (float64)
     present: np.ndarray  # bool: value not missing
     dense: np.ndarray | None = None  # float32 copy when small enough
+    bits: np.ndarray | None = None  # participants x words uint64 bitset (small vocabularies)
 
 
 @dataclass
@@ -148,7 +151,30 @@ def _set_side(tokens: Sequence[Sequence[str] | None], vocabulary: dict[str, int]
     side = SetSide(matrix=matrix, size=size, present=present)
     if matrix.shape[0] * matrix.shape[1] <= DENSE_ONE_HOT_LIMIT:
         side.dense = matrix.toarray().astype(np.float32)
+    if len(vocabulary) <= BITSET_LIMIT:
+        words = max(1, (len(vocabulary) + 63) // 64)
+        bits = np.zeros(len(tokens) * words, dtype=np.uint64)
+        column = matrix.indices.astype(np.int64)
+        row = np.repeat(np.arange(len(tokens), dtype=np.int64), np.diff(matrix.indptr))
+        # Each (row, value) appears once, so adding the distinct bits is an exact OR.
+        np.add.at(
+            bits,
+            row * words + column // 64,
+            np.left_shift(np.uint64(1), (column % 64).astype(np.uint64)),
+        )
+        side.bits = bits.reshape(len(tokens), words)
     return side
+
+
+def pair_intersections(
+    a: SetSide, b: SetSide, mentees: np.ndarray, mentors: np.ndarray
+) -> np.ndarray:
+    """|A ∩ B| for aligned pairs, exact (bitsets when the vocabulary is small)."""
+    if a.bits is not None and b.bits is not None:
+        both = a.bits[mentees] & b.bits[mentors]
+        return np.bitwise_count(both).sum(axis=1, dtype=np.int64).astype(np.float64)
+    product = a.matrix[mentees].multiply(b.matrix[mentors])
+    return np.asarray(product.sum(axis=1), dtype=np.float64).ravel()
 
 
 def _take(side: Side, rows: np.ndarray | slice) -> Side:
@@ -157,6 +183,8 @@ def _take(side: Side, rows: np.ndarray | slice) -> Side:
     taken = SetSide(matrix=side.matrix[rows], size=side.size[rows], present=side.present[rows])
     if side.dense is not None:
         taken.dense = side.dense[rows]
+    if side.bits is not None:
+        taken.bits = side.bits[rows]
     return taken
 
 
@@ -208,8 +236,7 @@ class CriterionModel:
         """Like `evaluate`, for aligned arrays of pairs (one value per pair)."""
         a, b = self.mentee, self.mentor
         if isinstance(a, SetSide) and isinstance(b, SetSide):
-            product = a.matrix[mentees].multiply(b.matrix[mentors])
-            inter = np.asarray(product.sum(axis=1), dtype=np.float64).ravel()
+            inter = pair_intersections(a, b, mentees, mentors)
             return self.formula(
                 inter, a.size[mentees], b.size[mentors], a.present[mentees], b.present[mentors]
             )
@@ -314,8 +341,8 @@ class ScoringModel:
                 )
             else:
                 tokenize = text_tokens if criterion.type == "text" else value_tokens
-                a_tokens = tokenize_all(mentee_values, tokenize)  # type: ignore[arg-type]
-                b_tokens = tokenize_all(mentor_values, tokenize)  # type: ignore[arg-type]
+                a_tokens = tokenize_all(mentee_values, tokenize)
+                b_tokens = tokenize_all(mentor_values, tokenize)
                 codes: dict[str, int] = {}
                 for items in dict.fromkeys((*a_tokens, *b_tokens)):
                     for item in items or ():
@@ -338,7 +365,7 @@ class ScoringModel:
                     mentor_tokens=b_list,
                 )
             )
-        self._build_tables()
+        self._tables_built = False
 
     # -- lookup tables -----------------------------------------------------------------------
     def _build_tables(self) -> None:
@@ -404,6 +431,9 @@ class ScoringModel:
         self, rows: np.ndarray | slice, cols: np.ndarray | slice
     ) -> tuple[np.ndarray, np.ndarray]:
         """Micro-point scores (float64 holding integers) and required-rule success for a block."""
+        if not self._tables_built:
+            self._build_tables()
+            self._tables_built = True
         n_rows = _length(rows, self.n_mentees)
         n_cols = _length(cols, self.n_mentors)
         if self.score_left is not None and self.score_right is not None:
