@@ -198,6 +198,9 @@ class MatchRun(TimeStampedModel):
     segment = models.JSONField(default=dict, blank=True)
     problem = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
+    # Small extracts of the two documents above, so that pages never load a whole cohort.
+    rules_used = models.JSONField(default=dict, blank=True)
+    unmatched = models.JSONField(default=list, blank=True)
     stats = models.JSONField(default=dict, blank=True)
     progress = models.PositiveSmallIntegerField(default=0)
     progress_message = models.CharField(max_length=200, blank=True)

@@ -25,7 +25,12 @@ DRAFTS_PER_PAGE = 50
 
 def get_run_for_coordinator(user: User, program_id: int, run_id: int) -> MatchRun:
     program = get_program_for_coordinator(user, program_id)
-    run = MatchRun.objects.filter(program=program, pk=run_id).select_related("created_by").first()
+    run = (
+        MatchRun.objects.filter(program=program, pk=run_id)
+        .select_related("created_by")
+        .defer("problem", "result")  # whole-cohort documents: read only where needed
+        .first()
+    )
     if run is None:
         raise Http404("No such run.")
     run.program = program
@@ -37,6 +42,7 @@ def get_draft_for_coordinator(user: User, program_id: int, draft_id: int) -> Dra
     draft = (
         DraftMatch.objects.filter(run__program=program, pk=draft_id)
         .select_related("run", "mentee__user", "mentor__user", "decided_by")
+        .defer("run__result", "run__unmatched")
         .first()
     )
     if draft is None:
@@ -49,7 +55,7 @@ def runs_for_program(program: Program) -> QuerySet[MatchRun]:
     return (
         MatchRun.objects.filter(program=program)
         .select_related("created_by")
-        .defer("problem", "result")
+        .defer("problem", "result", "unmatched")
         .annotate(
             proposed=Count("drafts", filter=Q(drafts__status=DraftStatus.PROPOSED)),
             approved=Count("drafts", filter=Q(drafts__status=DraftStatus.APPROVED)),
@@ -83,7 +89,7 @@ def draft_counts(run: MatchRun) -> dict[str, int]:
 
 def unmatched_people(run: MatchRun) -> list[dict[str, Any]]:
     """The run's unmatched list with each person's name (one query for all of them)."""
-    unmatched = (run.result or {}).get("unmatched", [])
+    unmatched = run.unmatched
     ids = [int(u["id"]) for u in unmatched]
     people = {p.pk: p for p in Participant.objects.filter(pk__in=ids).select_related("user")}
     return [

@@ -239,6 +239,11 @@ def match_run_start(*, program: Program, started_by: User, segment: Segment) -> 
         created_by=started_by,
         segment=segment.as_json(),
         problem=problem,
+        rules_used={
+            key: problem.get(key)
+            for key in ("objective", "criteria", "min_score", "pinned", "forbidden", "group_size")
+            if key in problem
+        },
         progress_message="Waiting for a worker",
     )
     explanation = _explain_empty(problem)
@@ -304,6 +309,7 @@ def _publish(run: MatchRun, result: dict[str, Any]) -> None:
         drafts.append(draft)
     DraftMatch.objects.bulk_create(drafts, batch_size=2000)
     run.result = result
+    run.unmatched = result.get("unmatched", [])
     run.stats = dict(result.get("stats", {}))
     run.status = RunStatus.DONE
     run.progress = 100
@@ -335,7 +341,8 @@ def _get_draft_locked(program: Program, draft_id: int) -> DraftMatch:
     draft = (
         DraftMatch.objects.select_for_update(of=("self",))
         .filter(pk=draft_id, run__program=program)
-        .select_related("mentee__user", "mentor__user", "decided_by")
+        .select_related("run", "mentee__user", "mentor__user", "decided_by")
+        .defer("run__problem", "run__result", "run__unmatched")
         .first()
     )
     if draft is None:
@@ -363,7 +370,8 @@ def reasons_with_privacy(
         program.questions.filter(visibility=Visibility.PRIVATE).values_list("slug", flat=True)
     )
     private_slugs.add(EMAIL_ATTRIBUTE)
-    reads = {c["name"]: {c.get("mentee"), c.get("mentor")} for c in run.problem.get("criteria", [])}
+    criteria = run.rules_used.get("criteria", [])
+    reads = {c["name"]: {c.get("mentee"), c.get("mentor")} for c in criteria}
 
     def is_private(criterion: object) -> bool:
         attributes = reads.get(str(criterion))
@@ -473,7 +481,7 @@ def manual_match_create(
 
 def _reasons_marked(program: Program, reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
     criteria = [c.as_engine() for c in rules_for(program).criteria.all()]
-    return reasons_with_privacy(program, MatchRun(problem={"criteria": criteria}), reasons)
+    return reasons_with_privacy(program, MatchRun(rules_used={"criteria": criteria}), reasons)
 
 
 def swap_alternatives(draft: DraftMatch, *, limit: int = 10) -> list[dict[str, Any]]:
