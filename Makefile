@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run worker test test-postgres lint lock bench-matching bench-pages bench-import clean
+.PHONY: install run worker test test-postgres lint lock bench-matching bench-match-run bench-pages bench-import clean
 
 install: $(STAMP)
 
@@ -46,6 +46,9 @@ lock:
 
 bench-matching: install
 	$(PY) bench/matching.py
+
+bench-match-run: install
+	$(PY) bench/match_run.py
 
 bench-pages: install
 	$(PY) bench/pages.py
