@@ -62,6 +62,11 @@ def browser() -> Iterator[Browser]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+_STYLESHEET_LOADED = """() => [...document.styleSheets].some(sheet => {
+    try { return sheet.cssRules.length > 0; } catch (error) { return false; }
+})"""
+
+
 @dataclass
 class Visit:
     url: str
@@ -109,6 +114,10 @@ class Visitor:
         """Run axe-core on the page as it is now; fail on any serious or critical violation."""
         self.page.wait_for_load_state("load")
         url = self.page.url
+        # Contrast and focus are judged on the styled page: a stylesheet that failed to load
+        # would let axe pass default black-on-white.
+        styled = self.page.evaluate(_STYLESHEET_LOADED)
+        assert styled, f"no stylesheet with rules on {url}"
         results = _axe.run(self.page)
         blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
         if self.visits:

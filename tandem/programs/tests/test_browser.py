@@ -370,7 +370,8 @@ def test_the_accessibility_check_fails_on_a_serious_violation(browser):
     try:
         person = Visitor(name="anyone", page=context.new_page(), base_url="")
         person.page.set_content(
-            "<!doctype html><html lang='en'><title>Form</title><main><h1>Form</h1>"
+            "<!doctype html><html lang='en'><title>Form</title><style>h1 {color: #000}</style>"
+            "<main><h1>Form</h1>"
             "<input type='text' name='nickname'></main></html>"
         )
         with pytest.raises(pytest.fail.Exception, match=r"label \(critical\)"):
