@@ -38,8 +38,8 @@ def candidates_for(
         raise KeyError(mentee_id)
     i = mentee_index[mentee_id]
     if problem.is_peer:
-        entries = _peer_candidates(problem, i)
-        return entries[:limit] if limit is not None else entries
+        peers = _peer_candidates(problem, i)
+        return peers[:limit] if limit is not None else peers
     mentors = problem.mentors
     model = ScoringModel([problem.mentees[i]], mentors, problem.criteria)
     rows = np.zeros(len(mentors), dtype=np.int64)

@@ -177,7 +177,7 @@ def _attributes(rng: random.Random, mentor_ids: list[str]) -> dict[str, Any]:
 
 def _criteria(rng: random.Random) -> list[dict[str, Any]]:
     low = rng.randint(-2, 2)
-    templates = [
+    templates: list[dict[str, Any]] = [
         {"type": "overlap", "mentee": "wants", "mentor": "offers"},
         {"type": "same", "mentee": "lang", "mentor": "lang"},
         {"type": "different", "mentee": "managers", "mentor": "@id"},
