@@ -9,16 +9,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from tandem.accounts.models import User
+from tandem.accounts.http import request_user as _user
 from tandem.matching import selectors, services
 from tandem.mentorships.services import MatchRefused, Override
 from tandem.programs.models import Participant, Program
 from tandem.programs.selectors import get_participant_for_coordinator, get_program_for_coordinator
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 class ManualMatchForm(forms.Form):

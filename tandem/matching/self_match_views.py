@@ -10,17 +10,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tandem.accounts.models import User
+from tandem.accounts.http import request_user as _user
 from tandem.matching import selectors, self_match
 from tandem.matching.problems import rules_for
 from tandem.mentorships.services import MatchRefused
 from tandem.programs.models import Participant, ParticipantStatus
 from tandem.programs.selectors import answers_for_participant
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 class RequestForm(forms.Form):

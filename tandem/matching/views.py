@@ -9,18 +9,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tandem.accounts.models import User
+from tandem.accounts.http import request_user as _user
 from tandem.matching import selectors, services
 from tandem.matching.forms import CriterionForm, PairRuleForm, RulesForm, RunForm
 from tandem.matching.models import Criterion, DraftStatus, PairRuleKind
 from tandem.matching.problems import Segment, rules_for
 from tandem.mentorships.services import MatchRefused
 from tandem.programs.selectors import get_program_for_coordinator
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @login_required

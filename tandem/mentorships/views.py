@@ -6,18 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from tandem.accounts.models import User
+from tandem.accounts.http import request_user as _user
 from tandem.accounts.services import notifications_mark_read
 from tandem.mentorships import selectors
 from tandem.mentorships.models import MemberRole
 from tandem.organizations.models import Organization
 from tandem.programs import selectors as program_selectors
 from tandem.programs.selectors import answers_for_participant
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @login_required

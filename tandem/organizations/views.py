@@ -8,15 +8,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tandem.accounts.models import User
+from tandem.accounts.http import request_user as _user
 from tandem.organizations import selectors, services
 from tandem.organizations.forms import CoordinatorInviteForm, MembershipRoleForm
 from tandem.organizations.models import CoordinatorInvitation, Role
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @login_required

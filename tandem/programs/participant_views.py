@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts.forms import SignupForm
-from tandem.accounts.models import User
+from tandem.accounts.http import request_user as _user
 from tandem.accounts.services import user_sign_up
 from tandem.programs import selectors, services
 from tandem.programs.forms import (
@@ -25,11 +25,6 @@ from tandem.programs.models import Participant, ParticipantRole, ParticipantStat
 
 # The join flow keeps its progress in the session, per program: guidelines accepted, role.
 _SESSION_KEY = "join:{program_id}"
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 # --- Joining ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tandem.accounts.models import User
+from tandem.accounts.http import request_user as _user
 from tandem.organizations.selectors import organizations_where_coordinating
 from tandem.programs import selectors, services
 from tandem.programs.forms import (
@@ -24,11 +24,6 @@ from tandem.programs.forms import (
 )
 from tandem.programs.imports import ImportFailed, participants_import_csv
 from tandem.programs.models import ProgramStatus, ReferralPathway
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _form_errors_from(form: object, error: ValidationError) -> None:
