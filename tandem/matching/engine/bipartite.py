@@ -18,7 +18,7 @@ import numpy as np
 from .candidates import Candidates, PairSource
 from .flows import best_matching, max_pairs
 
-KEEP = 40  # wider candidate lists mean tighter pruning bounds and fewer exact rescans
+KEEP = 20  # candidates per person (both sides); the certificate adds any pair that matters
 
 
 @dataclass

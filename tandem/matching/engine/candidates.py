@@ -146,15 +146,9 @@ class PairSource:
             usable = ok & ctx.mentee_usable[rows][:, None] & ctx.mentor_usable[cols][None, :]
             self._clear_sub(usable, rows, cols, ctx.pinned_keys)
             approx[~usable] = NEG
-            width = len(cols)
-            if width > keep:
-                part = np.argpartition(approx, width - keep - 1, axis=1)
-                top = part[:, width - keep :]
-                left_out = approx[np.arange(len(rows)), part[:, width - keep - 1]]
-                row_bound[rows] = np.where(left_out > NEG, left_out.astype(np.float64) + eps, NEG)
-            else:
-                top = np.broadcast_to(np.arange(width), (len(rows), width))
-            good = np.take_along_axis(approx, top, 1) > NEG
+            top, top_values, left_out = row_tops(approx, keep)
+            row_bound[rows] = np.where(left_out > NEG, left_out.astype(np.float64) + eps, NEG)
+            good = top_values > NEG
             kept_i.append(np.broadcast_to(rows[:, None], top.shape)[good])
             kept_j.append(cols[top[good]])
             columns.add(approx, rows, cols)
@@ -265,15 +259,33 @@ class PairSource:
                 cols = cols[cb[cols] - col_level[cols] > row_floor]
             if len(cols) == 0:
                 continue
-            step = max(1, chunk // len(cols))
-            for start in range(0, len(rows), step):
-                part = rows[start : start + step]
+            # A pair can only be a suspect if col_level[j] < row_bound[i] - row_level[i]: with
+            # the mentors sorted by level that is a prefix of them for each mentee.
+            order = np.argsort(col_level[cols], kind="stable")
+            cols = cols[order]
+            levels = col_level[cols]
+            with np.errstate(invalid="ignore"):
+                counts = np.searchsorted(levels, rb[rows] - row_level[rows], side="left")
+            ends = np.cumsum(counts)
+            begin = 0
+            while begin < len(rows):
+                stop = int(np.searchsorted(ends, (ends[begin - 1] if begin else 0) + chunk))
+                stop = max(stop, begin + 1)
+                part, part_counts = rows[begin:stop], counts[begin:stop]
+                begin = stop
+                total = int(part_counts.sum())
+                if total == 0:
+                    continue
+                mentee = np.repeat(part, part_counts)
+                offset = np.arange(total) - np.repeat(
+                    np.cumsum(part_counts) - part_counts, part_counts
+                )
+                mentor = cols[offset]
                 with np.errstate(invalid="ignore"):
-                    bound = np.minimum(rb[part][:, None], cb[cols][None, :])
-                    hit = bound > row_level[part][:, None] + col_level[cols][None, :]
-                r, c = np.nonzero(hit)
-                if len(r):
-                    yield part[r], cols[c]
+                    bound = np.minimum(rb[mentee], cb[mentor])
+                    hit = bound > row_level[mentee] + col_level[mentor]
+                if hit.any():
+                    yield mentee[hit], mentor[hit]
 
     def add_violators(
         self,
@@ -337,6 +349,19 @@ class PairSource:
         return added
 
 
+def row_tops(values: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's `keep` largest values (positions, values) and the largest value left out."""
+    rows, cols = values.shape
+    if cols <= keep:
+        top = np.broadcast_to(np.arange(cols), (rows, cols))
+        return top, values, np.full(rows, NEG, dtype=values.dtype)
+    depth = keep + 1
+    part = np.argpartition(values, cols - depth, axis=1)
+    top = part[:, cols - keep :]
+    left_out = values[np.arange(rows), part[:, cols - depth]]
+    return top, np.take_along_axis(values, top, 1), left_out
+
+
 class _ColumnTops:
     """Each mentor's best `keep` + 1 approximate scores over a stream of blocks.
 
@@ -363,7 +388,10 @@ class _ColumnTops:
             which = np.flatnonzero(fresh)
             local = np.partition(approx[:, which], len(rows) - depth, axis=0)[len(rows) - depth]
             limit[which] = local
+        # Everything at or below `limit` is dropped (and bounded by `dropped`); a block's own
+        # (keep + 1)-th best is also a lower bound on the mentor's final (keep + 1)-th best.
         self.dropped[cols] = np.maximum(self.dropped[cols], limit)
+        self.threshold[cols] = np.maximum(self.threshold[cols], limit)
         r, c = np.nonzero(approx > limit[None, :])
         if len(r) == 0:
             return

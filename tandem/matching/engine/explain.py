@@ -155,24 +155,24 @@ class Explainer:
         )
         # Details depend only on the two token tuples (shared objects for equal values), so
         # they are cached: a cohort repeats the same few values many times.
-        cache: dict[tuple[int, Any, Any], str] = {}
+        # Keys are object ids: the token lists hold one shared object per distinct value.
+        cache: dict[tuple[int, int, int], str] = {}
         sides = [(m.mentee_tokens, m.mentor_tokens) for m in self.model.models]
+        names = [c.name for c in criteria]
         rounded = [[round(v, 6) for v in row] for row in values.tolist()]
         result = []
-        for row, (i, j) in enumerate(pairs):
+        for row, (i, j), ks in zip(range(len(pairs)), pairs, order.tolist(), strict=True):
             entries = []
             row_values = rounded[row]
-            for k in order[row].tolist():
+            for k in ks:
                 a_tokens, b_tokens = sides[k]
                 a, b = a_tokens[i], b_tokens[j]
-                key = (k, a, b)
+                key = (k, id(a), id(b))
                 detail = cache.get(key)
                 if detail is None:
                     detail = detail_from_tokens(criteria[k], a, b)
                     cache[key] = detail
-                entries.append(
-                    {"criterion": criteria[k].name, "value": row_values[k], "detail": detail}
-                )
+                entries.append({"criterion": names[k], "value": row_values[k], "detail": detail})
             result.append(entries)
         return result
 

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from .scoring import (
     LINEAR_LIMIT,
@@ -60,7 +61,7 @@ class FastScorer:
         left: list[np.ndarray] = []
         right: list[np.ndarray] = []
         self.exact_terms: list[CriterionModel] = []
-        self.sparse_different: list[tuple[CriterionModel, float, bool]] = []
+        self.sparse_different: list[tuple[sp.csr_matrix, float, bool]] = []
         mentee_rules: list[tuple[np.ndarray, np.ndarray]] = []  # (codes, ok table codes x m)
         self.mentor_rules: list[tuple[np.ndarray, np.ndarray]] = []  # (ok table n x codes, codes)
         self.elementwise_rules: list[CriterionModel] = []
@@ -82,7 +83,10 @@ class FastScorer:
                     left.append((a.present * (scale / MICRO)).astype(np.float32)[:, None])
                     right.append(b.present.astype(np.float32)[:, None])
                 if scale or required:
-                    self.sparse_different.append((cm, scale / MICRO, required))
+                    # All (mentee, mentor) pairs sharing a value, once, as a sparse matrix.
+                    hits = (a.matrix @ b.matrix.T).tocsr()
+                    hits.sort_indices()
+                    self.sparse_different.append((hits, scale / MICRO, required))
                 continue
             if cm.scale > 0:
                 if self._linear(cm, left, right):
@@ -216,13 +220,28 @@ class FastScorer:
             _, _, passed = cm.evaluate(_take(cm.mentee, rows), _take(cm.mentor, cols))
             assert passed is not None
             ok &= passed
-        for cm, scale, required in self.sparse_different:
-            a, b = cm.mentee, cm.mentor
-            assert isinstance(a, SetSide)
-            assert isinstance(b, SetSide)
-            hits = (a.matrix[rows] @ b.matrix[cols].T).tocoo()
+        for hits, scale, required in self.sparse_different:
+            r, c = _hits_in_block(hits, rows, cols)
             if scale:
-                approx[hits.row, hits.col] -= np.float32(scale)
+                approx[r, c] -= np.float32(scale)
             if required:
-                ok[hits.row, hits.col] = False
+                ok[r, c] = False
         return approx, ok
+
+
+def _hits_in_block(
+    hits: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (in the block) of the nonzeros of `hits` within rows x sorted cols."""
+    starts, ends = hits.indptr[rows], hits.indptr[rows + 1]
+    counts = ends - starts
+    total = int(counts.sum())
+    if total == 0 or len(cols) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    block_row = np.repeat(np.arange(len(rows)), counts)
+    offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    mentor = hits.indices[np.repeat(starts, counts) + offset]
+    position = np.minimum(np.searchsorted(cols, mentor), len(cols) - 1)
+    inside = cols[position] == mentor
+    return block_row[inside], position[inside]

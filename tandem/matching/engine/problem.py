@@ -151,15 +151,8 @@ def _parse_participants(data: Any, side: str, min_capacity: int) -> tuple[Partic
                 )
             ):
                 seen[ident] = index
-                people.append(
-                    Participant(
-                        id=ident,
-                        capacity=capacity,
-                        attributes={
-                            k: list(v) if type(v) is list else v for k, v in attributes.items()
-                        },
-                    )
-                )
+                # Valid as given: shared, not copied (a 50,000-person cohort is large).
+                people.append(Participant(id=ident, capacity=capacity, attributes=attributes))
                 continue
         place = f"{side}[{index}]"
         if not isinstance(item, dict):

@@ -91,7 +91,7 @@ def tokenize_all(
         if value is None:
             append(None)
             continue
-        key: object = ("l", *value) if isinstance(value, list) else value
+        key: object = tuple(value) if type(value) is list else value
         found = cache.get(key, _MISSING)
         if found is _MISSING:
             tokens = tokenize(value)
@@ -126,22 +126,33 @@ Side = SetSide | NumberSide
 
 
 def _set_side(tokens: Sequence[Sequence[str] | None], vocabulary: dict[str, int]) -> SetSide:
-    indptr = [0]
-    indices: list[int] = []
-    present_list: list[bool] = []
-    cache: dict[Sequence[str], list[int]] = {}
+    # Equal token tuples are shared objects (tokenize_all): build each distinct set once.
+    distinct: dict[int, int] = {}
+    which: list[int] = []
+    sets: list[Sequence[str] | None] = []
     for items in tokens:
-        if items is not None:
-            present_list.append(True)
-            codes = cache.get(items)
-            if codes is None:
-                codes = sorted(vocabulary[item] for item in items)
-                cache[items] = codes
-            indices.extend(codes)
-        else:
-            present_list.append(False)
-        indptr.append(len(indices))
-    present = np.array(present_list, dtype=bool)
+        key = id(items)
+        code = distinct.get(key)
+        if code is None:
+            code = len(sets)
+            distinct[key] = code
+            sets.append(items)
+        which.append(code)
+    lengths = np.array([0 if x is None else len(x) for x in sets], dtype=np.int64)
+    codes_of = [sorted(vocabulary[item] for item in x) if x else [] for x in sets]
+    flat = np.array([c for codes in codes_of for c in codes], dtype=np.int64)
+    set_start = np.concatenate([[0], np.cumsum(lengths)])
+    rows = np.asarray(which, dtype=np.int64)
+    row_len = lengths[rows]
+    indptr = np.concatenate([[0], np.cumsum(row_len)])
+    total = int(indptr[-1])
+    offset = np.arange(total) - np.repeat(indptr[:-1], row_len)
+    indices = flat[np.repeat(set_start[:-1][rows], row_len) + offset]
+    present = (
+        np.array([x is not None for x in sets], dtype=bool)[rows]
+        if sets
+        else np.zeros(0, dtype=bool)
+    )
     data = np.ones(len(indices), dtype=np.float64)
     matrix = sp.csr_matrix(
         (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
@@ -306,6 +317,12 @@ class CriterionModel:
         return value, contribution, required
 
 
+def _values(people: Sequence[Participant], attribute: str) -> list[object]:
+    if attribute == "@id":
+        return [p.id for p in people]
+    return [p.attributes.get(attribute) for p in people]
+
+
 class ScoringModel:
     """All criteria of a problem, prepared for vectorized scoring of mentee x mentor blocks."""
 
@@ -323,8 +340,8 @@ class ScoringModel:
         self.models: list[CriterionModel] = []
         for index, criterion in enumerate(criteria):
             scale = PICO * criterion.weight / total_weight if total_weight > 0 else 0.0
-            mentee_values = [p.value(criterion.mentee) for p in mentees]
-            mentor_values = [p.value(criterion.mentor) for p in mentors]
+            mentee_values = _values(mentees, criterion.mentee)
+            mentor_values = _values(mentors, criterion.mentor)
             vocabulary: list[str] = []
             mentee_side: Side
             mentor_side: Side
