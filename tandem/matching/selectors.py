@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from tandem.accounts.models import User
@@ -270,7 +270,14 @@ def recommendations_for(mentee: Participant, *, limit: int = 20) -> list[dict[st
             }
         )
     ranked.sort(key=lambda e: (-e["rank"], e["participant"].pk))
-    return ranked[:limit]
+    shown = ranked[:limit]
+    # The page shows each mentor's public answers: their answers and the program's questions
+    # are fetched here once for all of them, not once per mentor.
+    prefetch_related_objects([program], "questions")
+    prefetch_related_objects([e["participant"] for e in shown], "answers")
+    for entry in shown:
+        entry["participant"].program = program
+    return shown
 
 
 def requests_of(participant: Participant) -> dict[str, QuerySet[MatchRequest]]:
