@@ -18,7 +18,10 @@ import numpy as np
 from .candidates import Candidates, PairSource
 from .flows import best_matching, max_pairs
 
-KEEP = 20  # candidates per person (both sides); the certificate adds any pair that matters
+KEEP = 20  # candidates per person and side; the certificate adds any other pair that matters
+# When a round finds violators, pairs within this many micro-points of violating join as well,
+# which saves most later rounds (each round is a full min-cost flow).
+MARGIN = 20_000.0
 
 
 @dataclass
@@ -66,7 +69,8 @@ def _certified_best(
         # The suspects are the pairs whose score bounds cannot show it; they are scored exactly
         # and the violators join the candidates.
         a = np.where(mentee_capacity > 0, a, np.inf)
-        if source.add_violators(candidates, a, b, floor) == 0:
+        # Pairs within MARGIN of violating join too: the next duals would likely flag them.
+        if source.add_violators(candidates, a, b, floor, margin=MARGIN) == 0:
             return chosen, True, rounds
         if rounds >= max_rounds:
             return chosen, False, rounds
@@ -76,10 +80,10 @@ def solve_total(
     source: PairSource,
     mentee_capacity: np.ndarray,
     mentor_capacity: np.ndarray,
-    keep: int = KEEP,
+    keep: int | None = None,
 ) -> BipartiteAnswer:
     """Most pairs, then the largest sum of scores."""
-    candidates = source.scan(keep)
+    candidates = source.scan(KEEP if keep is None else keep)
     chosen, proven, rounds = _certified_best(
         source, candidates, mentee_capacity, mentor_capacity, -np.inf
     )
@@ -97,7 +101,7 @@ def solve_fair(
     source: PairSource,
     mentee_capacity: np.ndarray,
     mentor_capacity: np.ndarray,
-    keep: int = KEEP,
+    keep: int | None = None,
 ) -> BipartiteAnswer:
     """Most pairs; then the largest minimum score; then the largest sum."""
     first = solve_total(source, mentee_capacity, mentor_capacity, keep)

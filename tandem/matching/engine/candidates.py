@@ -261,31 +261,26 @@ class PairSource:
                 continue
             # A pair can only be a suspect if col_level[j] < row_bound[i] - row_level[i]: with
             # the mentors sorted by level that is a prefix of them for each mentee.
-            order = np.argsort(col_level[cols], kind="stable")
-            cols = cols[order]
-            levels = col_level[cols]
+            levels = np.sort(col_level[cols])
             with np.errstate(invalid="ignore"):
                 counts = np.searchsorted(levels, rb[rows] - row_level[rows], side="left")
-            ends = np.cumsum(counts)
-            begin = 0
-            while begin < len(rows):
-                stop = int(np.searchsorted(ends, (ends[begin - 1] if begin else 0) + chunk))
-                stop = max(stop, begin + 1)
-                part, part_counts = rows[begin:stop], counts[begin:stop]
-                begin = stop
-                total = int(part_counts.sum())
-                if total == 0:
-                    continue
-                mentee = np.repeat(part, part_counts)
-                offset = np.arange(total) - np.repeat(
-                    np.cumsum(part_counts) - part_counts, part_counts
-                )
-                mentor = cols[offset]
+            rows = rows[counts > 0]
+            if len(rows) == 0:
+                continue
+            # Those mentees' pairs are re-scored approximately (a matrix product, fast) and only
+            # the pairs whose approximate score could still exceed the level are yielded.
+            features = np.ascontiguousarray(fast.right[cols])
+            step = max(1, chunk // len(cols))
+            for start in range(0, len(rows), step):
+                part = rows[start : start + step]
+                approx, ok = fast.block(part, cols, features)
+                level = row_level[part][:, None] + col_level[cols][None, :]
                 with np.errstate(invalid="ignore"):
-                    bound = np.minimum(rb[mentee], cb[mentor])
-                    hit = bound > row_level[mentee] + col_level[mentor]
-                if hit.any():
-                    yield mentee[hit], mentor[hit]
+                    hit = ok & (approx.astype(np.float64) + fast.eps > level)
+                    hit &= np.minimum(rb[part][:, None], cb[cols][None, :]) > level
+                r, c = np.nonzero(hit)
+                if len(r):
+                    yield part[r], cols[c]
 
     def add_violators(
         self,
@@ -293,13 +288,20 @@ class PairSource:
         row_level: np.ndarray,
         col_level: np.ndarray,
         floor: float = NEG,
+        margin: float = 0.0,
     ) -> int:
-        """Score the suspects exactly; add those scoring > row + col level (and >= floor)."""
+        """Score the suspects exactly; add those scoring > row + col level (and >= floor).
+
+        Returns the number of violators (pairs above the level). With a `margin`, pairs within
+        `margin` below the level are added as well when there is any violator (they are not
+        counted as violators); with no violator nothing is added.
+        """
         m = self.context.n_mentors
         found_i: list[np.ndarray] = []
         found_j: list[np.ndarray] = []
         found_s: list[np.ndarray] = []
-        for mentee, mentor in self.suspects(candidates, row_level, col_level):
+        violators = 0
+        for mentee, mentor in self.suspects(candidates, row_level - margin, col_level):
             keys = mentee * m + mentor
             new = ~sorted_member(keys, candidates.keys)
             mentee, mentor = mentee[new], mentor[new]
@@ -307,16 +309,18 @@ class PairSource:
                 continue
             score, ok = pair_scores(self, mentee, mentor)
             with np.errstate(invalid="ignore"):
-                bad = ok & (score > row_level[mentee] + col_level[mentor]) & (score >= floor)
+                level = row_level[mentee] + col_level[mentor]
+                violators += int((ok & (score > level) & (score >= floor)).sum())
+                bad = ok & (score > level - margin) & (score >= floor)
             found_i.append(mentee[bad])
             found_j.append(mentor[bad])
             found_s.append(score[bad])
-        added = int(sum(len(x) for x in found_i))
-        if added:
+        # Nothing is added without a violator: the caller's solution stays aligned and proven.
+        if violators and sum(len(x) for x in found_i):
             candidates.add(
                 np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_s), m
             )
-        return added
+        return violators
 
     def rescan(
         self,
@@ -392,14 +396,20 @@ class _ColumnTops:
         # (keep + 1)-th best is also a lower bound on the mentor's final (keep + 1)-th best.
         self.dropped[cols] = np.maximum(self.dropped[cols], limit)
         self.threshold[cols] = np.maximum(self.threshold[cols], limit)
-        r, c = np.nonzero(approx > limit[None, :])
-        if len(r) == 0:
+        # Only the columns whose block maximum beats the threshold can pass anything.
+        live = np.flatnonzero(approx.max(axis=0) > limit)
+        if len(live) == 0:
             return
+        if len(live) * 2 < len(cols):
+            r, c = np.nonzero(approx[:, live] > limit[live][None, :])
+            c = live[c]
+        else:
+            r, c = np.nonzero(approx > limit[None, :])
         self.rows.append(rows[r])
         self.cols.append(cols[c])
         self.values.append(approx[r, c])
         self.pending += len(r)
-        if self.pending > 2_000_000:
+        if self.pending > max(500_000, self.m * (self.keep + 1)):
             self._compact()
 
     def _compact(self) -> None:

@@ -1,0 +1,290 @@
+"""The pruning certificate and the fast scan, under stress.
+
+`total` and `fair` keep only a few candidates per person and prove the rest cannot matter. These
+tests shrink the candidate lists to 1-3 so that the certificate does nearly all the work, on
+instances built to break it: many ties, skewed popularity (everyone wants the same few mentors),
+required rules that block most pairs, a score floor, forbidden pairs and pins. Every answer is
+compared with dense exact references (scipy's linear_sum_assignment and a bottleneck search over
+all pairs). The fast scan's error bound and its exact required-rule masks are checked directly.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import maximum_bipartite_matching
+
+from tandem.matching.engine import bipartite, parse_problem, solve
+from tandem.matching.engine.fastscan import FastScorer
+from tandem.matching.engine.scoring import ScoringModel
+
+
+@pytest.fixture(autouse=True)
+def _tandem_test_settings():
+    """The engine needs no Django: this stands in for the suite-wide settings fixture."""
+
+
+LANGS = ["en", "fr", "de", "es", "pt", "ja", "zh", "ko"]
+WORDS = [f"w{k}" for k in range(30)]
+
+
+def stress_document(rng: random.Random, n: int, m: int, kind: str, objective: str) -> dict:
+    """Random cohorts shaped to stress the certificate (see module docstring)."""
+    skills = [f"s{k}" for k in range(12)]
+    popular = skills[:2]
+
+    def mentee(i: int) -> dict:
+        wants = popular if kind == "skewed" else rng.sample(skills, rng.randint(1, 3))
+        return {
+            "id": f"e{i:03d}",
+            "capacity": 1 if objective == "stable" else rng.choice([1, 1, 2]),
+            "attributes": {
+                "wants": wants,
+                "lang": rng.sample(LANGS, rng.randint(1, 2)),
+                "tz": rng.randint(-8, 8),
+                "level": rng.randint(1, 3) if kind == "ties" else rng.randint(1, 6),
+                "team": rng.choice(["a", "b", "c"]),
+                "about": " ".join(rng.sample(WORDS, rng.randint(2, 6))),
+                "years": rng.uniform(0, 20),
+                "managers": [f"r{rng.randrange(m):03d}"],
+            },
+        }
+
+    def mentor(j: int) -> dict:
+        offers = (
+            popular
+            if kind == "skewed" and j < max(1, m // 10)
+            else rng.sample(skills, rng.randint(1, 4))
+        )
+        return {
+            "id": f"r{j:03d}",
+            "capacity": rng.choice([0, 1, 1, 2, 3]),
+            "attributes": {
+                "offers": offers,
+                "lang": rng.sample(LANGS, rng.randint(1, 3)),
+                "tz": rng.randint(-8, 8),
+                "level": rng.randint(1, 3) if kind == "ties" else rng.randint(2, 9),
+                "team": rng.choice(["a", "b", "c"]),
+                "about": " ".join(rng.sample(WORDS, rng.randint(2, 6))),
+                "years": rng.uniform(5, 30),
+            },
+        }
+
+    if kind == "ties":  # few distinct scores: only coarse criteria
+        criteria = [
+            {"name": "same team", "type": "same", "mentee": "team", "mentor": "team"},
+            {"name": "level", "type": "range", "mentee": "level", "mentor": "level", "min": 0},
+        ]
+    else:
+        criteria = [
+            {
+                "name": "skills",
+                "type": "overlap",
+                "mentee": "wants",
+                "mentor": "offers",
+                "weight": 3,
+            },
+            {"name": "about", "type": "text", "mentee": "about", "mentor": "about"},
+            {
+                "name": "team",
+                "type": "different",
+                "mentee": "team",
+                "mentor": "team",
+                "weight": 0.5,
+            },
+            {
+                "name": "level",
+                "type": "range",
+                "mentee": "level",
+                "mentor": "level",
+                "min": 1,
+                "max": 4,
+            },
+            {"name": "years", "type": "near", "mentee": "years", "mentor": "years", "within": 9},
+        ]
+    criteria += [
+        {
+            "name": "language",
+            "type": "same",
+            "mentee": "lang",
+            "mentor": "lang",
+            "required": kind in ("blocked", "ties", "skewed"),
+            "weight": 0.5,
+        },
+        {
+            "name": "tz",
+            "type": "near",
+            "mentee": "tz",
+            "mentor": "tz",
+            "within": 2 if kind == "blocked" else 6,
+            "required": kind != "plain",
+        },
+        {
+            "name": "manager",
+            "type": "different",
+            "mentee": "managers",
+            "mentor": "@id",
+            "required": True,
+            "weight": 0.2,
+        },
+    ]
+    mentees = [mentee(i) for i in range(n)]
+    mentors = [mentor(j) for j in range(m)]
+    document: dict = {
+        "objective": objective,
+        "mentees": mentees,
+        "mentors": mentors,
+        "criteria": criteria,
+    }
+    if kind == "floor":
+        document["min_score"] = 0.35
+    if kind in ("floor", "plain"):
+        pairs = {(rng.randrange(n), rng.randrange(m)) for _ in range(n // 2)}
+        document["forbidden"] = [[mentees[i]["id"], mentors[j]["id"]] for i, j in sorted(pairs)]
+    return document
+
+
+def dense_allowed(document: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Exact micro-point scores and allowed-ness of every pair (the engine's exact scorer)."""
+    problem = parse_problem(document)
+    model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
+    score, ok = model.block(slice(None), slice(None))
+    ok &= score >= round(problem.min_score * 1e6)
+    index_e = {p.id: i for i, p in enumerate(problem.mentees)}
+    index_r = {p.id: j for j, p in enumerate(problem.mentors)}
+    for a, b in problem.forbidden:
+        ok[index_e[a], index_r[b]] = False
+    return score.astype(np.int64), ok
+
+
+def slots(document: dict) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.repeat(
+        np.arange(len(document["mentees"])), [p["capacity"] for p in document["mentees"]]
+    )
+    cols = np.repeat(
+        np.arange(len(document["mentors"])), [p["capacity"] for p in document["mentors"]]
+    )
+    return rows, cols
+
+
+def best_total(
+    score: np.ndarray, ok: np.ndarray, rows: np.ndarray, cols: np.ndarray
+) -> tuple[int, int]:
+    """Most pairs, then the largest sum, over all allowed pairs (slot expansion).
+
+    Slot expansion could pair one mentee slot twice with the same mentor, so the callers keep
+    mentee capacities at 1.
+    """
+    bonus = 10.0**9
+    matrix = np.where(ok[np.ix_(rows, cols)], score[np.ix_(rows, cols)] + bonus, 0.0)
+    r, c = linear_sum_assignment(matrix, maximize=True)
+    used = matrix[r, c] > 0
+    return int(used.sum()), round(float((matrix[r, c][used] - bonus).sum()))
+
+
+def bottleneck(
+    score: np.ndarray, ok: np.ndarray, rows: np.ndarray, cols: np.ndarray, size: int
+) -> int:
+    allowed = ok[np.ix_(rows, cols)]
+    values = np.unique(score[ok])
+    low, high = 0, len(values) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        graph = csr_matrix(allowed & (score[np.ix_(rows, cols)] >= values[middle]))
+        matched = int((maximum_bipartite_matching(graph, perm_type="column") >= 0).sum())
+        if matched >= size:
+            low = middle
+        else:
+            high = middle - 1
+    return int(values[low])
+
+
+KINDS = ["plain", "ties", "skewed", "blocked", "floor"]
+
+
+@pytest.mark.parametrize("keep", [1, 3])
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("seed", range(3))
+def test_total_with_tiny_candidate_lists_matches_dense_optimum(monkeypatch, keep, kind, seed):
+    monkeypatch.setattr(bipartite, "KEEP", keep)
+    rng = random.Random(1000 * seed + keep)
+    document = stress_document(rng, 70, 45, kind, "total")
+    for person in document["mentees"]:
+        person["capacity"] = 1
+    score, ok = dense_allowed(document)
+    rows, cols = slots(document)
+    count, total = best_total(score, ok, rows, cols)
+    result = solve(parse_problem(document))
+    assert result["stats"]["optimal"] is True
+    assert result["stats"]["matched"] == count
+    assert sum(round(m["score"] * 1e6) for m in result["matches"]) == total
+
+
+@pytest.mark.parametrize("keep", [1, 3])
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("seed", range(2))
+def test_fair_with_tiny_candidate_lists_matches_dense_bottleneck(monkeypatch, keep, kind, seed):
+    monkeypatch.setattr(bipartite, "KEEP", keep)
+    rng = random.Random(2000 * seed + keep)
+    document = stress_document(rng, 60, 40, kind, "fair")
+    for person in document["mentees"]:
+        person["capacity"] = 1
+    score, ok = dense_allowed(document)
+    rows, cols = slots(document)
+    count, _ = best_total(score, ok, rows, cols)
+    result = solve(parse_problem(document))
+    assert result["stats"]["optimal"] is True
+    assert result["stats"]["matched"] == count
+    if count == 0:
+        return
+    floor = bottleneck(score, ok, rows, cols, count)
+    assert round(result["stats"]["min_score"] * 1e6) == floor
+    restricted_count, restricted_total = best_total(score, ok & (score >= floor), rows, cols)
+    assert restricted_count == count
+    assert sum(round(m["score"] * 1e6) for m in result["matches"]) == restricted_total
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("seed", range(3))
+def test_fast_scan_is_within_its_error_bound_and_exact_on_required_rules(kind, seed):
+    rng = random.Random(seed)
+    document = stress_document(rng, 90, 50, kind, "total")
+    problem = parse_problem(document)
+    model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
+    exact, required = model.block(slice(None), slice(None))
+    fast = FastScorer(model)
+    covered = np.zeros(exact.shape, dtype=bool)
+    for group in fast.groups:
+        if len(group.rows) == 0 or len(group.cols) == 0:
+            continue
+        approx, ok = fast.block(group.rows, group.cols)
+        sub = np.ix_(group.rows, group.cols)
+        assert np.all(np.abs(approx.astype(np.float64) - exact[sub]) <= fast.eps)
+        assert np.array_equal(ok, required[sub])
+        assert not covered[sub].any()  # each mentee is in exactly one group
+        covered[sub] = ok
+    # Outside the groups, no pair passes the required rules.
+    assert np.array_equal(covered, required)
+
+
+def test_many_equal_scores_keep_the_certificate(monkeypatch):
+    """Every allowed pair scores the same: pruned pairs tie with kept ones everywhere."""
+    monkeypatch.setattr(bipartite, "KEEP", 1)
+    rng = random.Random(7)
+    document = stress_document(rng, 80, 30, "ties", "total")
+    document["criteria"] = [c for c in document["criteria"] if c.get("required")]
+    for person in document["mentees"]:
+        person["capacity"] = 1
+    score, ok = dense_allowed(document)
+    rows, cols = slots(document)
+    count, total = best_total(score, ok, rows, cols)
+    for objective in ("total", "fair"):
+        result = solve(parse_problem(dict(document, objective=objective)))
+        assert result["stats"]["optimal"] is True
+        assert result["stats"]["matched"] == count
+        if objective == "total":
+            assert sum(round(m["score"] * 1e6) for m in result["matches"]) == total
