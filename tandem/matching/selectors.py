@@ -21,6 +21,7 @@ from tandem.programs.models import Participant, ParticipantStatus, Program, Visi
 from tandem.programs.selectors import answers_for_participant, get_program_for_coordinator
 
 DRAFTS_PER_PAGE = 50
+UNMATCHED_SHOWN = 200
 
 
 def get_run_for_coordinator(user: User, program_id: int, run_id: int) -> MatchRun:
@@ -69,14 +70,22 @@ def run_status(run: MatchRun) -> MatchRun:
 
 
 def drafts_page(run: MatchRun, status: str, page_number: str | int | None) -> Page:
-    drafts = (
-        DraftMatch.objects.filter(run=run)
+    """One page of a run's drafts, best first, with both people and their users.
+
+    The page is chosen on the drafts' ids alone (a subquery), and only its rows are joined to
+    people: sorting whole joined rows of a 20,000-person run spilled to disk on every page.
+    """
+    drafts = DraftMatch.objects.filter(run=run)
+    if status:
+        drafts = drafts.filter(status=status)
+    ids = drafts.order_by("-score", "id").values_list("pk", flat=True)
+    numbered = Paginator(ids, DRAFTS_PER_PAGE).get_page(page_number)
+    drafts_shown = list(
+        DraftMatch.objects.filter(pk__in=numbered.object_list)
         .select_related("mentee__user", "mentor__user")
         .order_by("-score", "id")
     )
-    if status:
-        drafts = drafts.filter(status=status)
-    return Paginator(drafts, DRAFTS_PER_PAGE).get_page(page_number)
+    return Page(drafts_shown, numbered.number, numbered.paginator)
 
 
 def draft_counts(run: MatchRun) -> dict[str, int]:
@@ -87,11 +96,16 @@ def draft_counts(run: MatchRun) -> dict[str, int]:
     return dict.fromkeys(DraftStatus.values, 0) | dict(rows)
 
 
-def unmatched_people(run: MatchRun) -> list[dict[str, Any]]:
-    """The run's unmatched list with each person's name (one query for all of them)."""
-    unmatched = run.unmatched
+def unmatched_people(run: MatchRun, *, limit: int = UNMATCHED_SHOWN) -> list[dict[str, Any]]:
+    """The first `limit` of the run's unmatched list, each with the person (in one query).
+
+    A large run leaves thousands unmatched; the page lists the first ones and counts them all.
+    """
+    unmatched = run.unmatched[:limit]
     ids = [int(u["id"]) for u in unmatched]
-    people = {p.pk: p for p in Participant.objects.filter(pk__in=ids).select_related("user")}
+    people = {
+        p.pk: p for p in Participant.objects.filter(pk__in=ids).select_related("user").order_by()
+    }
     return [
         {**u, "participant": people.get(int(u["id"]))} for u in unmatched if int(u["id"]) in people
     ]
