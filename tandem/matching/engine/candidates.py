@@ -261,26 +261,30 @@ class PairSource:
                 continue
             # A pair can only be a suspect if col_level[j] < row_bound[i] - row_level[i]: with
             # the mentors sorted by level that is a prefix of them for each mentee.
-            levels = np.sort(col_level[cols])
+            by_level = cols[np.argsort(col_level[cols], kind="stable")]
+            levels = col_level[by_level]
             with np.errstate(invalid="ignore"):
                 counts = np.searchsorted(levels, rb[rows] - row_level[rows], side="left")
-            rows = rows[counts > 0]
-            if len(rows) == 0:
-                continue
-            # Those mentees' pairs are re-scored approximately (a matrix product, fast) and only
-            # the pairs whose approximate score could still exceed the level are yielded.
-            features = np.ascontiguousarray(fast.right[cols])
-            step = max(1, chunk // len(cols))
-            for start in range(0, len(rows), step):
+            order = np.argsort(-counts, kind="stable")
+            order = order[counts[order] > 0]
+            rows, counts = rows[order], counts[order]
+            # Those mentees' prefixes are re-scored approximately (a matrix product, fast) and
+            # only the pairs whose approximate score could still exceed the level are yielded.
+            start = 0
+            while start < len(rows):
+                width = int(counts[start])
+                step = max(1, chunk // width)
                 part = rows[start : start + step]
-                approx, ok = fast.block(part, cols, features)
-                level = row_level[part][:, None] + col_level[cols][None, :]
+                start += step
+                sub = np.sort(by_level[:width])
+                approx, ok = fast.block(part, sub)
+                level = row_level[part][:, None] + col_level[sub][None, :]
                 with np.errstate(invalid="ignore"):
                     hit = ok & (approx.astype(np.float64) + fast.eps > level)
-                    hit &= np.minimum(rb[part][:, None], cb[cols][None, :]) > level
+                    hit &= np.minimum(rb[part][:, None], cb[sub][None, :]) > level
                 r, c = np.nonzero(hit)
                 if len(r):
-                    yield part[r], cols[c]
+                    yield part[r], sub[c]
 
     def add_violators(
         self,

@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 from .explain import criterion_detail
 from .flows import best_matching
@@ -194,6 +193,8 @@ def _exact_pairs(
 ) -> tuple[list[tuple[int, int]], bool, int, int]:
     if not edges:
         return [], True, 0, 0
+    from ortools.sat.python import cp_model  # imported here: it is slow to load (pandas)
+
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"e{k}") for k in range(len(edges))]
     incident: list[list[int]] = [[] for _ in range(n)]
