@@ -513,3 +513,30 @@ def row_pairs(source: PairSource, mentee: int) -> tuple[np.ndarray, np.ndarray]:
     source._clear(usable[None, :], rows, ctx.pinned_keys)
     mentors = np.flatnonzero(usable)
     return mentors, score[0, mentors].astype(np.int64)
+
+
+def rows_pairs(source: PairSource, mentees: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """All usable allowed pairs of several mentees: per mentee (mentors, exact scores)."""
+    if source.explicit is not None or not mentees:
+        return [row_pairs(source, i) for i in mentees]
+    ctx = source.context
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    step = max(1, BLOCK_CELLS // max(ctx.n_mentors, 1))
+    ordered = np.array(mentees, dtype=np.int64)
+    for start in range(0, len(ordered), step):
+        chunk = ordered[start : start + step]
+        order = np.argsort(chunk, kind="stable")
+        rows = chunk[order]
+        score, allowed = source.block(rows)
+        usable = allowed & ctx.mentor_usable[None, :] & ctx.mentee_usable[rows][:, None]
+        source._clear(usable, rows, ctx.pinned_keys)
+        found: list[tuple[np.ndarray, np.ndarray]] = [(np.zeros(0, dtype=np.int64),) * 2] * len(
+            rows
+        )
+        for position in range(len(rows)):
+            mentors = np.flatnonzero(usable[position])
+            found[position] = (mentors, score[position, mentors].astype(np.int64))
+        back = np.empty(len(rows), dtype=np.int64)
+        back[order] = np.arange(len(rows))
+        out.extend(found[back[k]] for k in range(len(rows)))
+    return out

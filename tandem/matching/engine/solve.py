@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .bipartite import solve_fair, solve_total
-from .candidates import Candidates, Context, PairSource, pair_scores, row_pairs
+from .candidates import Candidates, Context, PairSource, pair_scores, rows_pairs
 from .explain import Explainer
 from .peer import solve_peer
 from .problem import SCORE_SCALE, Problem
@@ -215,13 +215,6 @@ def _solve_stable(
     ] = np.arange(m)
     keep = 24
     candidates = source.scan(keep)
-    score_of: dict[tuple[int, int], int] = dict(
-        zip(
-            zip(candidates.mentee.tolist(), candidates.mentor.tolist(), strict=True),
-            candidates.score.tolist(),
-            strict=True,
-        )
-    )
     prefs = problem.preferences
     if prefs is not None:
         mentor_position = {
@@ -237,25 +230,31 @@ def _solve_stable(
         ]
         pair_i = np.array([i for i, _ in listed], dtype=np.int64)
         pair_j = np.array([j for _, j in listed], dtype=np.int64)
-        scores, ok = pair_scores(source, pair_i, pair_j)
+        _, ok = pair_scores(source, pair_i, pair_j)
         lists: list[list[int]] = [[] for _ in range(n)]
-        for i, j, s, good in zip(
-            pair_i.tolist(), pair_j.tolist(), scores.tolist(), ok.tolist(), strict=True
-        ):
+        for i, j, good in zip(pair_i.tolist(), pair_j.tolist(), ok.tolist(), strict=True):
             if good:
                 lists[i].append(j)
-                score_of[(i, j)] = s
+        # The mentor's key: earlier in its list is better.
         data = StableInput(
             mentee_capacity=mentee_capacity,
             mentor_capacity=mentor_capacity,
             first_lists=[np.array(x, dtype=np.int64) for x in lists],
+            first_keys=[
+                np.array([-mentor_position[(i, j)] for j in x], dtype=np.int64)
+                for i, x in enumerate(lists)
+            ],
             complete=[True] * n,
-            full_list=lambda i: np.array(lists[i], dtype=np.int64),
-            mentor_key=lambda i, j: (-float(mentor_position[(i, j)]), 0.0),
+            full_lists=lambda batch: [],
         )
     else:
+        # The mentor's key: higher score, then the smaller id (exact integers).
+        def key_of(i: int | np.ndarray, scores: np.ndarray) -> np.ndarray:
+            return scores.astype(np.int64) * (n + 1) + (n - mentee_rank[i])
+
         starts = np.searchsorted(candidates.mentee, np.arange(n + 1))
         first_lists = []
+        first_keys = []
         complete = []
         for i in range(n):
             js = candidates.mentor[starts[i] : starts[i + 1]]
@@ -265,21 +264,26 @@ def _solve_stable(
             js, ss = js[certain], ss[certain]
             order = np.lexsort((mentor_rank[js], -ss))
             first_lists.append(js[order])
+            first_keys.append(key_of(i, ss[order]))
             complete.append(bool(bound == -np.inf))
 
-        def full_list(i: int) -> np.ndarray:
-            js, ss = row_pairs(source, i)
-            for j, s in zip(js.tolist(), ss.tolist(), strict=True):
-                score_of[(i, j)] = s
-            return js[np.lexsort((mentor_rank[js], -ss))]
+        def full_lists(batch: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+            out = []
+            for i, (js, ss) in zip(batch, rows_pairs(source, batch), strict=True):
+                order = np.lexsort((mentor_rank[js], -ss))
+                out.append((js[order], key_of(i, ss[order])))
+            return out
 
         data = StableInput(
             mentee_capacity=mentee_capacity,
             mentor_capacity=mentor_capacity,
             first_lists=first_lists,
+            first_keys=first_keys,
             complete=complete,
-            full_list=full_list,
-            mentor_key=lambda i, j: (float(score_of[(i, j)]), -float(mentee_rank[i])),
+            full_lists=full_lists,
         )
     pairs = deferred_acceptance(data)
-    return [(i, j, score_of[(i, j)]) for i, j in pairs], candidates
+    chosen_i = np.array([i for i, _ in pairs], dtype=np.int64)
+    chosen_j = np.array([j for _, j in pairs], dtype=np.int64)
+    scores, _ = pair_scores(source, chosen_i, chosen_j)
+    return [(i, j, int(s)) for (i, j), s in zip(pairs, scores.tolist(), strict=True)], candidates

@@ -1,8 +1,9 @@
 """The `stable` objective: mentee-proposing deferred acceptance (Gale–Shapley).
 
 Runs in O(total length of the lists actually walked). Mentees' lists are produced lazily: the scan
-gives each mentee's best allowed mentors in order, and a mentee who runs out of them gets their
-whole row scored and ranked. The result is the unique mentee-optimal stable matching.
+gives each mentee's best allowed mentors in order, and mentees who run out of them get their whole
+rows scored and ranked, in batches (the mentee-optimal stable matching does not depend on the order
+of proposals, so exhausted mentees can wait until nobody else has a proposal to make).
 """
 
 from __future__ import annotations
@@ -22,42 +23,53 @@ class StableInput:
     mentee_capacity: np.ndarray  # 0 or 1 after pins
     mentor_capacity: np.ndarray
     first_lists: list[np.ndarray]  # per mentee: mentors, best first (a certain prefix)
+    first_keys: list[np.ndarray]  # per proposal: the mentor's key for the mentee (bigger = better)
     complete: list[bool]  # whether first_lists[i] is the whole list
-    full_list: Callable[[int], np.ndarray]  # the whole ranked list of mentee i
-    mentor_key: Callable[[int, int], tuple[float, float]]  # bigger = mentor j likes i more
+    # whole ranked lists (mentors, keys) of a batch of mentees
+    full_lists: Callable[[list[int]], list[tuple[np.ndarray, np.ndarray]]]
 
 
 def deferred_acceptance(data: StableInput) -> list[tuple[int, int]]:
     """Mentee-optimal stable matching as (mentee, mentor) pairs."""
-    lists = list(data.first_lists)
+    lists: list[list[int]] = [x.tolist() for x in data.first_lists]
+    keys: list[list[int]] = [x.tolist() for x in data.first_keys]
     complete = list(data.complete)
     position = [0] * len(lists)
-    held: list[list[tuple[tuple[float, float], int]]] = [[] for _ in data.mentor_capacity]
+    capacity = data.mentor_capacity.tolist()
+    held: list[list[tuple[int, int]]] = [[] for _ in capacity]
     free = deque(i for i in range(len(lists)) if data.mentee_capacity[i] > 0)
-    while free:
+    waiting: list[int] = []
+    while free or waiting:
+        if not free:
+            batch, waiting = waiting, []
+            for mentee, (mentors, ranks) in zip(batch, data.full_lists(batch), strict=True):
+                done = position[mentee]
+                already = set(lists[mentee][:done])
+                more = [
+                    (j, k)
+                    for j, k in zip(mentors.tolist(), ranks.tolist(), strict=True)
+                    if j not in already
+                ]
+                lists[mentee] = lists[mentee][:done] + [j for j, _ in more]
+                keys[mentee] = keys[mentee][:done] + [k for _, k in more]
+                complete[mentee] = True
+                free.append(mentee)
+            continue
         mentee = free.popleft()
-        if position[mentee] >= len(lists[mentee]):
-            if complete[mentee]:
-                continue
-            already = set(lists[mentee][: position[mentee]].tolist())
-            whole = data.full_list(mentee)
-            lists[mentee] = np.array(
-                list(lists[mentee][: position[mentee]])
-                + [j for j in whole.tolist() if j not in already],
-                dtype=np.int64,
-            )
-            complete[mentee] = True
-            if position[mentee] >= len(lists[mentee]):
-                continue
-        mentor = int(lists[mentee][position[mentee]])
-        position[mentee] += 1
-        capacity = int(data.mentor_capacity[mentor])
-        if capacity <= 0:
+        at = position[mentee]
+        if at >= len(lists[mentee]):
+            if not complete[mentee]:
+                waiting.append(mentee)
+            continue
+        mentor = lists[mentee][at]
+        key = keys[mentee][at]
+        position[mentee] = at + 1
+        room = capacity[mentor]
+        if room <= 0:
             free.append(mentee)
             continue
-        key = data.mentor_key(mentee, mentor)
         queue = held[mentor]
-        if len(queue) < capacity:
+        if len(queue) < room:
             heapq.heappush(queue, (key, mentee))
         elif queue[0][0] < key:
             _, rejected = heapq.heapreplace(queue, (key, mentee))
