@@ -484,6 +484,20 @@ def _reasons_marked(program: Program, reasons: list[dict[str, Any]]) -> list[dic
     return reasons_with_privacy(program, MatchRun(rules_used={"criteria": criteria}), reasons)
 
 
+def _snapshot_for_mentee(problem: Mapping[str, Any], mentee_id: str) -> dict[str, Any]:
+    """A run's snapshot cut down to one mentee and every mentor, to score that mentee's
+    candidates: the scores read nothing of other mentees, and parsing a 20,000-person
+    snapshot to score one of them took most of the draft page's time."""
+    if "mentees" not in problem:
+        return dict(problem)  # a peer snapshot: all of it is candidates
+    return {
+        **problem,
+        "mentees": [m for m in problem["mentees"] if m.get("id") == mentee_id],
+        "pinned": [pair for pair in problem.get("pinned", []) if pair[0] == mentee_id],
+        "forbidden": [pair for pair in problem.get("forbidden", []) if pair[0] == mentee_id],
+    }
+
+
 def swap_alternatives(draft: DraftMatch, *, limit: int = 10) -> list[dict[str, Any]]:
     """Other mentors for a draft's mentee, from the run's own snapshot: allowed ones, best first,
     each with their score and the places they have left in the run."""
@@ -499,7 +513,8 @@ def swap_alternatives(draft: DraftMatch, *, limit: int = 10) -> list[dict[str, A
     )
     found: list[dict[str, Any]] = []
     try:
-        candidates = candidates_document(run.problem, str(draft.mentee_id))
+        mentee_id = str(draft.mentee_id)
+        candidates = candidates_document(_snapshot_for_mentee(run.problem, mentee_id), mentee_id)
     except (EngineInputError, KeyError):
         return found  # a run without a usable snapshot offers no alternatives
     for candidate in candidates:
@@ -525,10 +540,13 @@ def draft_swap_mentor(
     _refuse_if_decided(draft)
     if draft.is_peer:
         raise MatchRefused("Peer drafts have no mentor to swap.", code="peer")
+    mentee_id = str(draft.mentee_id)
     candidate = next(
         (
             c
-            for c in candidates_document(draft.run.problem, str(draft.mentee_id))
+            for c in candidates_document(
+                _snapshot_for_mentee(draft.run.problem, mentee_id), mentee_id
+            )
             if c["mentor"] == str(mentor.pk)
         ),
         None,
