@@ -18,11 +18,13 @@ What it does:
    an open schedule (a request is sent at its time whether or not earlier ones have returned, at
    most 32 in flight), after a short warm-up. Latency runs from a request's scheduled time to
    the end of its response, so a server that falls behind shows it.
-5. Prints per page: the rows it lists, its latency alone (median of sequential requests before
-   the load), requests, errors (anything but 200), p50/p95/p99 in ms, achieved req/s, and the
-   machine's load average (other work on the machine skews the figures: read it first); then
-   the ratio large/small (how the page scales with the program), and the goal line:
-   p95 < 100 ms at 50 req/s on every page of the large program.
+5. Prints per page: the rows it lists; its latency alone and the CPU one request costs
+   gunicorn and PostgreSQL (from /proc, measured one request at a time before the load), and
+   so the cores the rate needs; requests, errors (anything but 200), p50/p95/p99 in ms,
+   achieved req/s, and the machine's load average (other work on the machine skews latency,
+   not CPU per request: read both); then the ratios large/small (how each page scales with
+   the program), and the goal line: p95 < 100 ms at 50 req/s on every page of the large
+   program.
 
 gunicorn is stopped at the end, also on error or Ctrl-C. Only 127.0.0.1 is ever requested.
 --strict exits with status 1 when the goal is missed.
@@ -59,6 +61,7 @@ GOAL_RATE = 50.0
 MAX_IN_FLIGHT = 32
 REQUEST_TIMEOUT = 10.0
 WARMUP_REQUESTS = 20
+ALONE_REQUESTS = 40  # CPU is counted in clock ticks (10 ms): enough requests to average them
 
 
 # --- Database and seed ----------------------------------------------------------------------
@@ -191,6 +194,35 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_processes(server: subprocess.Popen, database: str) -> tuple[list[int], list[int]]:
+    """gunicorn's workers, and the PostgreSQL backends connected to the bench database."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    backends = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres:") and f" {database} " in title:
+            backends.append(int(entry.name))
+    return workers, backends
+
+
 # --- HTTP -----------------------------------------------------------------------------------
 
 
@@ -258,6 +290,8 @@ class Run:
     path: str
     rows: str = ""
     alone_ms: float = 0.0  # median latency of one request at a time, before the load
+    app_cpu_ms: float = 0.0  # CPU per request, one at a time: gunicorn workers
+    db_cpu_ms: float = 0.0  # and PostgreSQL backends
     load: float = 0.0  # the machine's 1-minute load average at the end of the run
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
@@ -268,6 +302,13 @@ class Run:
         if not ordered:
             return float("nan")
         return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.app_cpu_ms + self.db_cpu_ms
+
+    def cores(self, rate: float) -> float:
+        return self.cpu_ms * rate / 1000
 
     @property
     def requests(self) -> int:
@@ -298,18 +339,39 @@ def result_count(body: bytes) -> str:
     return match.group(1).decode() if match else ""
 
 
+def measure_alone(
+    port: int, cookies: dict[str, str], run: Run, server: subprocess.Popen, database: str
+) -> None:
+    """Warm up, then time requests one at a time and the CPU they cost the server side.
+
+    CPU per request does not depend on what else the machine runs, unlike latency: it says
+    how many cores a rate needs (CPU ms x req/s / 1000).
+    """
+    for _ in range(WARMUP_REQUESTS):
+        request(port, "GET", run.path, cookies=cookies)
+    # After the warm-up every worker holds its database connection (CONN_MAX_AGE).
+    workers, backends = server_processes(server, database)
+    app_before, db_before = cpu_seconds(workers), cpu_seconds(backends)
+    latencies = []
+    for _ in range(ALONE_REQUESTS):
+        sent = time.perf_counter()
+        request(port, "GET", run.path, cookies=cookies)
+        latencies.append((time.perf_counter() - sent) * 1000)
+    run.alone_ms = statistics.median(latencies)
+    run.app_cpu_ms = (cpu_seconds(workers) - app_before) * 1000 / ALONE_REQUESTS
+    run.db_cpu_ms = (cpu_seconds(backends) - db_before) * 1000 / ALONE_REQUESTS
+
+
 def drive(port: int, cookies: dict[str, str], run: Run, rate: float, duration: float) -> None:
     """Send `rate` requests a second for `duration` seconds, on schedule, and time them."""
     lock = threading.Lock()
 
-    def one(scheduled: float, record: bool) -> None:
+    def one(scheduled: float) -> None:
         try:
             status, _, _ = request(port, "GET", run.path, cookies=cookies)
         except OSError:
             status = 0
         finished = time.perf_counter()
-        if not record:
-            return
         with lock:
             if status == 200:
                 run.latencies_ms.append((finished - scheduled) * 1000)
@@ -317,12 +379,6 @@ def drive(port: int, cookies: dict[str, str], run: Run, rate: float, duration: f
                 run.errors += 1
 
     with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
-        alone = []
-        for _ in range(WARMUP_REQUESTS):
-            sent = time.perf_counter()
-            pool.submit(one, sent, False).result()
-            alone.append((time.perf_counter() - sent) * 1000)
-        run.alone_ms = statistics.median(alone[WARMUP_REQUESTS // 2 :])
         total = round(rate * duration)
         start = time.perf_counter()
         for i in range(total):
@@ -330,20 +386,26 @@ def drive(port: int, cookies: dict[str, str], run: Run, rate: float, duration: f
             delay = scheduled - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            pool.submit(one, scheduled, True)
+            pool.submit(one, scheduled)
     run.elapsed = time.perf_counter() - start
     run.load = os.getloadavg()[0]
 
 
 def report(runs: list[Run], args: argparse.Namespace) -> bool:
     print()
+    print("alone: median latency one request at a time; app/db: CPU ms per request (gunicorn,")
     print(
-        f"{'program':>8}  {'page':<36} {'rows':>6} {'alone':>6} {'reqs':>5} {'err':>4}"
-        f" {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>6} {'load':>5}"
+        f"PostgreSQL); cores: CPU needed at {args.rate:g} req/s; load: 1-minute load average after"
+    )
+    print(
+        f"{'program':>8}  {'page':<36} {'rows':>6} {'alone':>6} {'app':>5} {'db':>5} {'cores':>5}"
+        f" {'reqs':>5} {'err':>4} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>6}"
+        f" {'load':>5}"
     )
     for run in runs:
         print(
             f"{run.program.label:>8}  {run.page:<36} {run.rows:>6} {run.alone_ms:>6.1f}"
+            f" {run.app_cpu_ms:>5.1f} {run.db_cpu_ms:>5.1f} {run.cores(args.rate):>5.2f}"
             f" {run.requests:>5} {run.errors:>4} {run.percentile(50):>7.1f}"
             f" {run.percentile(95):>7.1f} {run.percentile(99):>7.1f} {run.rate:>6.1f}"
             f" {run.load:>5.2f}"
@@ -351,14 +413,16 @@ def report(runs: list[Run], args: argparse.Namespace) -> bool:
     large = [r for r in runs if r.program.participants == args.participants]
     small = [r for r in runs if r.program.participants == args.baseline]
     print()
-    print(f"Scaling, {args.participants:,} vs {args.baseline:,} participants (p50 and p95 ratios):")
+    print(f"Scaling, {args.participants:,} vs {args.baseline:,} participants (ratios):")
     for big, little in zip(large, small, strict=True):
         print(
-            f"  {big.kind:<14} p50 x{big.percentile(50) / little.percentile(50):.2f}"
-            f"  p95 x{big.percentile(95) / little.percentile(95):.2f}"
+            f"  {big.kind:<14} p50 x{big.percentile(50) / little.percentile(50):<6.2f}"
+            f" p95 x{big.percentile(95) / little.percentile(95):<6.2f}"
+            f" CPU per request x{big.cpu_ms / little.cpu_ms:.2f}"
         )
     worst = max(large, key=lambda r: r.percentile(95))
     slow_rate = min(large, key=lambda r: r.rate)
+    costly = max(large, key=lambda r: r.cpu_ms)
     met = (
         worst.percentile(95) < GOAL_P95_MS
         and all(r.errors == 0 for r in large)
@@ -370,7 +434,9 @@ def report(runs: list[Run], args: argparse.Namespace) -> bool:
         f"Goal p95 < {GOAL_P95_MS:.0f} ms at {GOAL_RATE:.0f} req/s on the {args.participants:,}-"
         f"participant program: {'MET' if met else 'MISSED'} — worst p95 "
         f"{worst.percentile(95):.1f} ms ({worst.page}), lowest rate {slow_rate.rate:.1f} req/s, "
-        f"{sum(r.errors for r in large)} errors."
+        f"{sum(r.errors for r in large)} errors. The costliest page ({costly.page}) needs "
+        f"{costly.cores(GOAL_RATE):.2f} of this machine's {os.cpu_count()} cores at "
+        f"{GOAL_RATE:.0f} req/s."
     )
     return met
 
@@ -420,6 +486,7 @@ def main() -> int:
     server = start_gunicorn(env, args, port)
     try:
         cookies = log_in(port)
+        database = urlsplit(args.database_url).path.lstrip("/")
         print(f"Load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
         print(
             f"gunicorn: {args.workers} {args.worker_class} worker(s) x {args.threads} thread(s)"
@@ -435,6 +502,7 @@ def main() -> int:
                     raise RuntimeError(f"{path} answered {status}, not 200")
                 run.rows = result_count(body)
                 print(f"  {program.label:>7} · {page} …", end="", flush=True)
+                measure_alone(port, cookies, run, server, database)
                 drive(port, cookies, run, args.rate, args.duration)
                 print(f" p95 {run.percentile(95):.1f} ms")
                 runs.append(run)
