@@ -92,7 +92,10 @@ def row_of(page: Page, table: str, header: str):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_coordinator_runs_smart_match_approves_a_draft_and_the_mentee_sees_why(visitor):
+def test_coordinator_runs_smart_match_approves_a_draft_and_the_mentee_sees_why(visitor, settings):
+    # The run waits in the queue until this test plays the worker, so that the page is seen
+    # waiting and then updating itself when the run is done.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     load_demo()
     program = Program.objects.get(name=PROGRAM)
 
@@ -125,7 +128,8 @@ def test_coordinator_runs_smart_match_approves_a_draft_and_the_mentee_sees_why(v
     expect(rules.nth(2)).to_contain_text("Required")
     expect(rules.nth(3)).to_contain_text("within 4")
 
-    # b. They run smart match on the unmatched cohort; the run is done when its page shows.
+    # b. They run smart match on the unmatched cohort and watch the run page: queued, then done
+    # (the page polls the status and reloads itself with the drafts).
     page.get_by_role("link", name="Run smart match").click()
     expect(heading(page, "Smart match")).to_be_visible()
     expect(page.get_by_role("link", name="4 rules")).to_be_visible()
@@ -134,11 +138,18 @@ def test_coordinator_runs_smart_match_approves_a_draft_and_the_mentee_sees_why(v
     page.get_by_role("radio", name=re.compile("^Mentees not matched yet")).check()
     page.get_by_role("button", name="Run smart match").click()
     expect(heading(page, "Smart match run")).to_be_visible()
-    progress = page.locator("#run-progress")
+    progress = page.get_by_role("status").filter(has_text="Status:")
+    expect(progress).to_contain_text("Status: Queued — Waiting for a worker")
+    expect(progress.get_by_role("progressbar", name="Run progress")).to_be_visible()
+    expect(page.get_by_role("heading", name="Draft matches")).not_to_be_attached()
+    cora.check_page()
+    run = MatchRun.objects.get(program=program)
+    services.match_run_execute(run_id=run.pk)  # what the task worker does
     expect(progress).to_contain_text("Status: Done")
+    expect(page.get_by_role("heading", name="Draft matches")).to_be_visible()
     expect(progress).to_contain_text(re.compile(r"\d+ matched of 61 mentees and 31 mentors"))
     expect(progress).to_contain_text("proven optimal")
-    run = MatchRun.objects.get(program=program)
+    run.refresh_from_db()
     assert run.status == RunStatus.DONE
     proposed = run.drafts.filter(status=DraftStatus.PROPOSED).count()
     assert proposed == run.stats["matched"] > 0
