@@ -42,6 +42,7 @@ from .scoring import (
 )
 
 MICRO = 1e6  # pico-points per micro-point
+MAX_GROUPS = 1024  # more groups would be too small for efficient matrix products
 
 
 @dataclass
@@ -119,6 +120,7 @@ class FastScorer:
         )
         dims = self.left.shape[1] + len(self.exact_terms) + len(self.sparse_different) + 4
         self.eps = 2.0 + 2.0 * dims * 2.0**-24 * 1.001 * MICRO
+        self.mentee_masks: list[tuple[np.ndarray, np.ndarray]] = []  # (codes n, ok codes x m)
         self.groups = self._groups(mentee_rules)
 
     # -- features ----------------------------------------------------------------------------
@@ -167,12 +169,29 @@ class FastScorer:
         return False
 
     def _groups(self, rules: list[tuple[np.ndarray, np.ndarray]]) -> list[Group]:
+        """Group mentees by the values of the most selective rules (at most MAX_GROUPS groups).
+
+        Rules that would make the groups too many (and too small for fast matrix products) are
+        checked per block instead, as exact masks.
+        """
         n, m = self.model.n_mentees, self.model.n_mentors
+        # Most selective first: the rule that allows the fewest pairs on average.
+        ranked = sorted(
+            rules,
+            key=lambda rule: float(rule[1].mean(axis=1)[rule[0]].mean()) if n and m else 0.0,
+        )
+        key = np.zeros(n, dtype=np.int64)
+        used: list[tuple[np.ndarray, np.ndarray]] = []
+        for codes, table in ranked:
+            trial = key * (table.shape[0] + 1) + codes
+            if used and len(np.unique(trial)) > MAX_GROUPS:
+                self.mentee_masks.append((codes, table))
+                continue
+            key = trial
+            used.append((codes, table))
+        rules = used
         if not rules:
             return [Group(rows=np.arange(n, dtype=np.int64), cols=np.arange(m, dtype=np.int64))]
-        key = np.zeros(n, dtype=np.int64)
-        for codes, table in rules:
-            key = key * (table.shape[0] + 1) + codes
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         inverse = inverse.ravel()
         order = np.argsort(inverse, kind="stable")
@@ -216,6 +235,8 @@ class FastScorer:
             approx += (contribution / MICRO).astype(np.float32)
         for table, codes in self.mentor_rules:
             ok &= table[rows][:, codes[cols]]
+        for codes, table in self.mentee_masks:
+            ok &= table[codes[rows]][:, cols]
         for cm in self.elementwise_rules:
             _, _, passed = cm.evaluate(_take(cm.mentee, rows), _take(cm.mentor, cols))
             assert passed is not None

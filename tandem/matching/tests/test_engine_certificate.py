@@ -18,7 +18,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from tandem.matching.engine import bipartite, parse_problem, solve
+from tandem.matching.engine import bipartite, fastscan, parse_problem, solve
 from tandem.matching.engine.fastscan import FastScorer
 from tandem.matching.engine.scoring import ScoringModel
 
@@ -211,6 +211,8 @@ KINDS = ["plain", "ties", "skewed", "blocked", "floor"]
 @pytest.mark.parametrize("seed", range(3))
 def test_total_with_tiny_candidate_lists_matches_dense_optimum(monkeypatch, keep, kind, seed):
     monkeypatch.setattr(bipartite, "KEEP", keep)
+    if seed == 2:
+        monkeypatch.setattr(fastscan, "MAX_GROUPS", 1)  # required rules as per-block masks
     rng = random.Random(1000 * seed + keep)
     document = stress_document(rng, 70, 45, kind, "total")
     for person in document["mentees"]:
@@ -248,9 +250,14 @@ def test_fair_with_tiny_candidate_lists_matches_dense_bottleneck(monkeypatch, ke
     assert sum(round(m["score"] * 1e6) for m in result["matches"]) == restricted_total
 
 
+@pytest.mark.parametrize("max_groups", [1024, 2])
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("seed", range(3))
-def test_fast_scan_is_within_its_error_bound_and_exact_on_required_rules(kind, seed):
+def test_fast_scan_is_within_its_error_bound_and_exact_on_required_rules(
+    monkeypatch, max_groups, kind, seed
+):
+    """max_groups 2 forces required rules out of the grouping into per-block masks."""
+    monkeypatch.setattr(fastscan, "MAX_GROUPS", max_groups)
     rng = random.Random(seed)
     document = stress_document(rng, 90, 50, kind, "total")
     problem = parse_problem(document)
