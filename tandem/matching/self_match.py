@@ -9,6 +9,7 @@ at once, sends nothing twice.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -125,10 +126,19 @@ def match_request_accept(*, request_id: int, mentor_user: User, note: str = "") 
         updated_at=now,
     )
     # The mentee is matched now: their other open requests are withdrawn, quietly.
-    MatchRequest.objects.open().filter(mentee=request.mentee).exclude(pk=request.pk).update(
-        status=RequestStatus.WITHDRAWN, decided_at=now, updated_at=now
-    )
+    match_requests_withdraw_for(mentees=[request.mentee])
     return relationship
+
+
+def match_requests_withdraw_for(*, mentees: Sequence[Participant]) -> int:
+    """Quietly withdraw the open requests of mentees who have just been matched, however they
+    were matched, so that no mentor is asked, or reminded, about someone no longer waiting."""
+    now = timezone.now()
+    return (
+        MatchRequest.objects.open()
+        .filter(mentee__in=[m.pk for m in mentees])
+        .update(status=RequestStatus.WITHDRAWN, decided_at=now, updated_at=now)
+    )
 
 
 @transaction.atomic

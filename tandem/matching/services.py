@@ -25,6 +25,7 @@ from tandem.matching.models import (
     RunStatus,
 )
 from tandem.matching.problems import EMAIL_ATTRIBUTE, Segment, build_problem, rules_for
+from tandem.matching.self_match import match_requests_withdraw_for
 from tandem.matching.solver import EngineInputError, solve_document
 from tandem.mentorships.models import MatchSource, Relationship
 from tandem.mentorships.services import MatchRefused, Override, relationship_create
@@ -407,6 +408,7 @@ def draft_approve(*, program: Program, draft_id: int, actor: User) -> Relationsh
     )
     if moved != 1:  # pragma: no cover - the row lock above makes this unreachable
         raise MatchRefused("Another coordinator decided this draft meanwhile.", code="race")
+    match_requests_withdraw_for(mentees=mentees)
     return relationship
 
 
@@ -467,7 +469,7 @@ def manual_match_create(
             f"{', '.join(rules_broken)}. Override it, with a reason, to match them anyway.",
             code="required_rules",
         )
-    return relationship_create(
+    relationship = relationship_create(
         program=program,
         mentor=mentor,
         mentees=[mentee],
@@ -477,6 +479,8 @@ def manual_match_create(
         reasons=_reasons_marked(program, assessment["reasons"]),
         override=override,
     )
+    match_requests_withdraw_for(mentees=[mentee])
+    return relationship
 
 
 def _reasons_marked(program: Program, reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -359,3 +359,57 @@ class AcceptRaceTests(TransactionTestCase):
         )
         statuses = sorted(MatchRequest.objects.values_list("status", flat=True))
         self.assertEqual(statuses, [RequestStatus.ACCEPTED] + [RequestStatus.OPEN] * 9)
+
+
+class MatchedElsewhereTests(TestCase):
+    """A mentee the coordinator matches no longer waits on their self-match requests."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+        _switch_on_self_matching(cls.p.program)
+        cls.sol = add_mentor(cls.p.program, "sol@northwind.example", capacity=1)
+        cls.request = match_request_send(
+            mentee=cls.p.mentee_participant, mentor=cls.sol, message="Hi"
+        )
+        mail.outbox.clear()
+
+    def test_a_manual_match_withdraws_the_mentees_open_requests_and_nobody_is_chased(self):
+        from tandem.matching.services import manual_match_create
+
+        with self.captureOnCommitCallbacks(execute=True):
+            manual_match_create(
+                program=self.p.program,
+                mentee=self.p.mentee_participant,
+                mentor=self.p.mentor_participant,
+                actor=self.p.coordinator,
+            )
+        self.request.refresh_from_db()
+        self.assertEqual(self.request.status, RequestStatus.WITHDRAWN)
+        mail.outbox.clear()
+        _age(self.request, 30)
+        result = self.sweep()
+        self.assertEqual((result.reminded, result.expired), (0, 0))
+        self.assertEqual(mail.outbox, [])
+
+    def test_an_approved_smart_match_withdraws_the_mentees_open_requests(self):
+        from tandem.matching.models import DraftMatch, MatchRun, RunStatus
+        from tandem.matching.services import draft_approve
+
+        run = MatchRun.objects.create(
+            program=self.p.program, created_by=self.p.coordinator, status=RunStatus.DONE
+        )
+        draft = DraftMatch.objects.create(
+            run=run,
+            mentee=self.p.mentee_participant,
+            mentor=self.p.mentor_participant,
+            score=0.5,
+            reasons=[],
+        )
+        draft_approve(program=self.p.program, draft_id=draft.pk, actor=self.p.coordinator)
+        self.request.refresh_from_db()
+        self.assertEqual(self.request.status, RequestStatus.WITHDRAWN)
+
+    def sweep(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            return match_requests_sweep()
