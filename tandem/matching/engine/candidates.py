@@ -413,19 +413,23 @@ class _ColumnTops:
         self.cols.append(cols[c])
         self.values.append(approx[r, c])
         self.pending += len(r)
-        if self.pending > max(500_000, self.m * (self.keep + 1)):
+        if self.pending > max(1_000_000, 2 * self.m * (self.keep + 1)):
             self._compact()
 
     def _compact(self) -> None:
         rows = np.concatenate(self.rows)
         cols = np.concatenate(self.cols)
         values = np.concatenate(self.values)
-        order = np.lexsort((rows, -values, cols))
+        # One float64 sort key (mentor, then value descending); values are float32 below 2**24,
+        # so the key orders them exactly. Ties keep their arrival order (stable), deterministic.
+        order = np.argsort(cols * 2.0**26 - values.astype(np.float64), kind="stable")
         rows, cols, values = rows[order], cols[order], values[order]
         starts = np.searchsorted(cols, np.arange(self.m))
         rank = np.arange(len(cols)) - starts[cols]
         depth = self.keep + 1
         keep = rank < depth
+        # Whatever the sort key's precision, every value let go is recorded in the bound.
+        np.maximum.at(self.dropped, cols[~keep], values[~keep].astype(np.float64))
         full = cols[rank == depth - 1]
         self.threshold[full] = values[rank == depth - 1]
         self.rows, self.cols, self.values = [rows[keep]], [cols[keep]], [values[keep]]

@@ -159,7 +159,15 @@ class Explainer:
         cache: dict[tuple[int, int, int], str] = {}
         sides = [(m.mentee_tokens, m.mentor_tokens) for m in self.model.models]
         names = [c.name for c in criteria]
-        rounded = [[round(v, 6) for v in row] for row in values.tolist()]
+        shown: dict[float, float] = {}  # round(v, 6), memoized: few distinct values repeat
+
+        def show(value: float) -> float:
+            found = shown.get(value)
+            if found is None:
+                found = shown[value] = round(value, 6)
+            return found
+
+        rounded = [[show(v) for v in row] for row in values.tolist()]
         result = []
         for row, (i, j), ks in zip(range(len(pairs)), pairs, order.tolist(), strict=True):
             entries = []
