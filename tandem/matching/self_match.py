@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from tandem.accounts.models import Notification, User
 from tandem.core.emails import email_after_commit
-from tandem.matching.models import MatchRequest, RequestStatus
+from tandem.matching.models import MatchingRules, MatchRequest, RequestStatus
 from tandem.matching.problems import rules_for
 from tandem.mentorships.models import MatchSource, Relationship
 from tandem.mentorships.selectors import matched_participant_ids, mentor_open_load
@@ -110,12 +110,29 @@ def _locked_open_request(request_id: int, mentor_user: User) -> MatchRequest:
 def match_request_accept(*, request_id: int, mentor_user: User, note: str = "") -> Relationship:
     """The mentor says yes: capacity is re-checked under lock, then the relationship exists."""
     request = _locked_open_request(request_id, mentor_user)
+    program = request.program
+    if not program.self_matching:
+        raise MatchRefused(
+            f"{program.name} no longer uses self-matching; the coordinators match people now.",
+            code="self_matching_off",
+        )
     relationship = relationship_create(
-        program=request.program,
+        program=program,
         mentor=request.mentor,
         mentees=[request.mentee],
         source=MatchSource.SELF,
         created_by=mentor_user,
+        notify=False,  # the mentor has just said yes; the mentee gets "request accepted"
+    )
+    mentor_name = request.mentor.user.display_name
+    _tell(
+        request.mentee.user,
+        kind="request_accepted",
+        text=f"{mentor_name} accepted your request in {program.name}: you are matched."
+        + (f" Their note: {note.strip()}" if note.strip() else ""),
+        url=reverse("mentorships:relationship", args=[relationship.pk]),
+        template="match_request_accepted",
+        context={"program_name": program.name, "organization_name": program.organization.name},
     )
     now = timezone.now()
     MatchRequest.objects.filter(pk=request.pk).update(
@@ -189,8 +206,10 @@ def match_requests_sweep(*, now: datetime.datetime | None = None) -> SweepResult
     candidates = MatchRequest.objects.open().select_related(
         "program__organization", "program__matching_rules", "mentee__user", "mentor__user"
     )
+    defaults = MatchingRules()
     for request in candidates.iterator(chunk_size=500):
-        rules = rules_for(request.program)
+        # Programs without saved rules use the defaults (7 and 14 days); never a query per row.
+        rules = getattr(request.program, "matching_rules", None) or defaults
         age = now - request.created_at
         if age >= datetime.timedelta(days=rules.request_expiry_days):
             expired += _expire(request, now)

@@ -83,8 +83,11 @@ def relationship_create(
     score: float | None = None,
     reasons: list[dict[str, object]] | None = None,
     override: Override | None = None,
+    notify: bool = True,
 ) -> Relationship:
     """Match a mentor with mentees (or peers, with mentor=None) in a new relationship.
+
+    `notify=False` leaves telling people to the caller (self-matching sends its own notice).
 
     In a group program the mentees join the mentor's open group if there is one. Refuses, with
     a message, anyone who left the program or is already matched, and a mentor past capacity
@@ -156,7 +159,8 @@ def relationship_create(
             )
         )
     RelationshipMember.objects.bulk_create(members)
-    _notify_match(relationship, [m.participant for m in members], mentor if is_new else None)
+    if notify:
+        _notify_match(relationship, [m.participant for m in members], mentor if is_new else None)
     return relationship
 
 

@@ -166,14 +166,28 @@ class AnswerTests(TestCase):
         self.assertEqual(self.to_marco.status, RequestStatus.ACCEPTED)
         self.assertEqual(self.to_marco.relationship, relationship)
         self.assertEqual(self.to_marco.response_note, "Glad to!")
-        to_mia = [m for m in mail.outbox if m.to == [self.p.mentee.email]]
-        self.assertEqual(len(to_mia), 1)
-        self.assertIn(reverse("mentorships:relationship", args=[relationship.pk]), to_mia[0].body)
+        # Mia hears "request accepted", with Marco's note; Marco, who just said yes, gets no email.
+        self.assertEqual([m.to for m in mail.outbox], [[self.p.mentee.email]])
+        self.assertIn("accepted", mail.outbox[0].subject)
+        self.assertIn("Glad to!", mail.outbox[0].body)
+        self.assertIn(
+            reverse("mentorships:relationship", args=[relationship.pk]), mail.outbox[0].body
+        )
         self.assertTrue(
             self.p.mentee.notifications.filter(
-                kind="match_made", url=reverse("mentorships:relationship", args=[relationship.pk])
+                kind="request_accepted",
+                url=reverse("mentorships:relationship", args=[relationship.pk]),
             ).exists()
         )
+
+    def test_a_request_cannot_be_accepted_once_self_matching_is_off(self):
+        program = self.p.program
+        program.self_matching = False
+        program.save(update_fields=["self_matching"])
+        with self.assertRaisesMessage(MatchRefused, "no longer uses self-matching"):
+            match_request_accept(request_id=self.to_marco.pk, mentor_user=self.p.mentor)
+        self.to_marco.refresh_from_db()
+        self.assertEqual(self.to_marco.status, RequestStatus.OPEN)
 
     def test_accepting_withdraws_the_mentees_other_open_requests_quietly(self):
         with self.captureOnCommitCallbacks(execute=True):
