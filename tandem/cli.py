@@ -193,6 +193,7 @@ def _match(args: argparse.Namespace) -> int:
     except ProblemError as error:
         name = "stdin" if args.problem == "-" else args.problem
         raise InputError(f"{name}: {error}") from None
+    del text  # a large cohort's text is no longer needed (peak memory)
     result = solve(problem, timing=args.timing)
     _emit(result_json(result), args.output)
     return 0

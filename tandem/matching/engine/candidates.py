@@ -113,6 +113,10 @@ class PairSource:
             self._fast = FastScorer(self.model)
         return self._fast
 
+    def release(self) -> None:
+        """Drop the fast scorer (it is rebuilt if needed again)."""
+        self._fast = None
+
     def scan(self, keep: int) -> Candidates:
         """Keep each usable mentee's and mentor's top `keep` allowed pairs, with bounds.
 
@@ -157,7 +161,7 @@ class PairSource:
         mentor = np.concatenate([*kept_j, col_j]).astype(np.int64)
         _keys, first = np.unique(mentee * m + mentor, return_index=True)
         mentee, mentor = mentee[first], mentor[first]
-        exact, _, _, _ = self.model.pairs(mentee, mentor)
+        exact, _ = self.model.scores(mentee, mentor)
         candidates = Candidates(
             mentee=mentee,
             mentor=mentor,
@@ -181,7 +185,7 @@ class PairSource:
         ok &= approx >= floor + eps
         r, c = np.nonzero(unsure)
         if len(r):
-            exact, _, _, _ = self.model.pairs(rows[r], cols[c])
+            exact, _ = self.model.scores(rows[r], cols[c])
             passed = exact >= floor
             ok[r[passed], c[passed]] = True
 
@@ -495,7 +499,7 @@ def pair_scores(
         ok = found & (score >= ctx.min_score)
     else:
         assert source.model is not None
-        raw, ok, _, _ = source.model.pairs(mentee, mentor)
+        raw, ok = source.model.scores(mentee, mentor)
         score = raw.astype(np.int64)
         ok = ok & (score >= ctx.min_score)
     ok &= ~sorted_member(keys, ctx.forbidden_keys) & ~sorted_member(keys, ctx.pinned_keys)

@@ -32,6 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .scoring import (
+    DENSE_ONE_HOT_LIMIT,
     LINEAR_LIMIT,
     TABLE_LIMIT,
     CriterionModel,
@@ -74,7 +75,11 @@ class FastScorer:
                 kind == "different"
                 and isinstance(a, SetSide)
                 and isinstance(b, SetSide)
-                and (a.dense is None or b.dense is None or len(cm.vocabulary) > LINEAR_LIMIT)
+                and (
+                    max(a.matrix.shape[0], b.matrix.shape[0]) * a.matrix.shape[1]
+                    > DENSE_ONE_HOT_LIMIT
+                    or len(cm.vocabulary) > LINEAR_LIMIT
+                )
             )
             if sparse_diff:
                 assert isinstance(a, SetSide)

@@ -111,7 +111,18 @@ class SetSide:
     matrix: sp.csr_matrix  # participants x vocabulary, 0/1 float64
     size: np.ndarray  # distinct values per participant (float64)
     present: np.ndarray  # bool: value not missing
-    dense: np.ndarray | None = None  # float32 copy when small enough
+    cached_dense: np.ndarray | None = None
+
+    @property
+    def dense(self) -> np.ndarray | None:
+        """A float32 copy of the matrix when small enough (made on first use), else None."""
+        rows, cols = self.matrix.shape
+        if rows * cols > DENSE_ONE_HOT_LIMIT:
+            return None
+        if self.cached_dense is None:
+            self.cached_dense = self.matrix.toarray().astype(np.float32)
+        return self.cached_dense
+
     bits: np.ndarray | None = None  # participants x words uint64 bitset (small vocabularies)
 
 
@@ -160,8 +171,6 @@ def _set_side(tokens: Sequence[Sequence[str] | None], vocabulary: dict[str, int]
     )
     size = np.diff(matrix.indptr).astype(np.float64)
     side = SetSide(matrix=matrix, size=size, present=present)
-    if matrix.shape[0] * matrix.shape[1] <= DENSE_ONE_HOT_LIMIT:
-        side.dense = matrix.toarray().astype(np.float32)
     if len(vocabulary) <= BITSET_LIMIT:
         words = max(1, (len(vocabulary) + 63) // 64)
         bits = np.zeros(len(tokens) * words, dtype=np.uint64)
@@ -192,8 +201,8 @@ def _take(side: Side, rows: np.ndarray | slice) -> Side:
     if isinstance(side, NumberSide):
         return NumberSide(values=side.values[rows])
     taken = SetSide(matrix=side.matrix[rows], size=side.size[rows], present=side.present[rows])
-    if side.dense is not None:
-        taken.dense = side.dense[rows]
+    if side.cached_dense is not None:
+        taken.cached_dense = side.cached_dense[rows]
     if side.bits is not None:
         taken.bits = side.bits[rows]
     return taken
@@ -509,6 +518,28 @@ class ScoringModel:
         total = contributions.sum(axis=1) if self.models else np.zeros(count)
         micro = np.floor((total + MICRO_PER_PICO / 2) / MICRO_PER_PICO)
         return micro, ok, values, contributions
+
+    def scores(
+        self, mentees: np.ndarray, mentors: np.ndarray, chunk: int = 1 << 17
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Micro-point scores and required success of aligned pairs (as `pairs`, less memory).
+
+        Contributions are whole pico-points, so their float64 sum is exact in any order and
+        equals `pairs`' to the bit; pairs are done in chunks without per-criterion tables.
+        """
+        count = len(mentees)
+        micro = np.empty(count)
+        ok = np.ones(count, dtype=bool)
+        for start in range(0, count, chunk):
+            a, b = mentees[start : start + chunk], mentors[start : start + chunk]
+            total = np.zeros(len(a))
+            for model in self.models:
+                _, contribution, required = model.evaluate_pairs(a, b)
+                total += contribution
+                if required is not None:
+                    ok[start : start + chunk] &= required
+            micro[start : start + chunk] = np.floor((total + MICRO_PER_PICO / 2) / MICRO_PER_PICO)
+        return micro, ok
 
     def required_failures(
         self, rows: np.ndarray | slice, cols: np.ndarray | slice

@@ -151,6 +151,7 @@ def _solve_bipartite(problem: Problem) -> dict[str, Any]:
         optimal = answer.optimal
         if not optimal:
             extra_warnings.append("optimality could not be proven within the round limit")
+    source.release()  # the fast scorer's feature matrices are not needed for the reasons
     explainer = Explainer(problem, model, source, candidates)
     pinned_scores = explainer.pinned_scores(pinned)
     rows: list[tuple[int, int, int, bool]] = [(i, j, int(s), False) for i, j, s in chosen]
