@@ -17,6 +17,7 @@ from .fastscan import FastScorer
 from .scoring import ScoringModel
 
 BLOCK_CELLS = 2_000_000
+REFINED = 96  # pairs remembered per row rescanned by the certificate
 NEG = -np.inf
 
 
@@ -79,6 +80,9 @@ class PairSource:
         self.model = model
         self.explicit = explicit
         self._fast: FastScorer | None = None
+        # Rows rescanned once by the certificate: their best pairs and a bound on the rest.
+        self._refined: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._refined_bound = np.full(context.n_mentees, np.nan)
 
     # -- blocks ------------------------------------------------------------------------------
     def block(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -269,8 +273,24 @@ class PairSource:
             levels = col_level[by_level]
             with np.errstate(invalid="ignore"):
                 counts = np.searchsorted(levels, rb[rows] - row_level[rows], side="left")
+            rows, counts = rows[counts > 0], counts[counts > 0]
+            if len(rows) == 0:
+                continue
+            # Mentees flagged for the first time get their whole row scanned once (approximately)
+            # and remember their best REFINED pairs and a bound on the rest: later rounds then
+            # only look at those pairs unless the refined bound itself is not enough.
+            fresh = rows[np.isnan(self._refined_bound[rows])]
+            if len(fresh):
+                self._refine(fresh, group.cols, chunk)
+            with np.errstate(invalid="ignore"):
+                still = np.searchsorted(
+                    levels, self._refined_bound[rows] - row_level[rows], side="left"
+                )
+            stored = rows[still == 0]
+            if len(stored):
+                yield from self._stored_suspects(stored, rb, cb, row_level, col_level)
+            rows, counts = rows[still > 0], counts[still > 0]
             order = np.argsort(-counts, kind="stable")
-            order = order[counts[order] > 0]
             rows, counts = rows[order], counts[order]
             # Those mentees' prefixes are re-scored approximately (a matrix product, fast) and
             # only the pairs whose approximate score could still exceed the level are yielded.
@@ -289,6 +309,49 @@ class PairSource:
                 r, c = np.nonzero(hit)
                 if len(r):
                     yield part[r], sub[c]
+
+    def _refine(self, rows: np.ndarray, cols: np.ndarray, chunk: int) -> None:
+        """Remember each row's best REFINED approximate pairs in its group and bound the rest."""
+        fast = self.fast()
+        features = np.ascontiguousarray(fast.right[cols])
+        step = max(1, chunk // max(len(cols), 1))
+        for start in range(0, len(rows), step):
+            part = rows[start : start + step]
+            approx, ok = fast.block(part, cols, features)
+            approx[~ok] = NEG
+            top, values, left_out = row_tops(approx, REFINED)
+            self._refined_bound[part] = np.where(
+                left_out > NEG, left_out.astype(np.float64) + fast.eps, NEG
+            )
+            good = values > NEG
+            for r, mentee in enumerate(part.tolist()):
+                self._refined[mentee] = (
+                    cols[top[r][good[r]]],
+                    values[r][good[r]].astype(np.float64),
+                )
+
+    def _stored_suspects(
+        self,
+        rows: np.ndarray,
+        rb: np.ndarray,
+        cb: np.ndarray,
+        row_level: np.ndarray,
+        col_level: np.ndarray,
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Suspects among the remembered pairs of rows whose refined bound clears the rest."""
+        eps = self.fast().eps
+        lists = [self._refined[i] for i in rows.tolist()]
+        lengths = np.array([len(js) for js, _ in lists], dtype=np.int64)
+        if lengths.sum() == 0:
+            return
+        mentee = np.repeat(rows, lengths)
+        mentor = np.concatenate([js for js, _ in lists])
+        approx = np.concatenate([vs for _, vs in lists])
+        level = row_level[mentee] + col_level[mentor]
+        with np.errstate(invalid="ignore"):
+            hit = (approx + eps > level) & (np.minimum(rb[mentee], cb[mentor]) > level)
+        if hit.any():
+            yield mentee[hit], mentor[hit]
 
     def add_violators(
         self,
