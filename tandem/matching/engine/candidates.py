@@ -18,6 +18,7 @@ from .scoring import ScoringModel
 
 BLOCK_CELLS = 2_000_000
 REFINED = 96  # pairs remembered per row rescanned by the certificate
+SHORT_PREFIX = 256  # suspects of a mentee with at most this many are scored exactly, one by one
 NEG = -np.inf
 
 
@@ -276,6 +277,22 @@ class PairSource:
             rows, counts = rows[counts > 0], counts[counts > 0]
             if len(rows) == 0:
                 continue
+            # Short prefixes (most flagged mentees) are yielded pair by pair: few pairs.
+            short = counts <= SHORT_PREFIX
+            if short.any():
+                some, widths = rows[short], counts[short]
+                total = int(widths.sum())
+                mentee = np.repeat(some, widths)
+                offset = np.arange(total) - np.repeat(np.cumsum(widths) - widths, widths)
+                mentor = by_level[offset]
+                with np.errstate(invalid="ignore"):
+                    level = row_level[mentee] + col_level[mentor]
+                    hit = np.minimum(rb[mentee], cb[mentor]) > level
+                if hit.any():
+                    yield mentee[hit], mentor[hit]
+                rows, counts = rows[~short], counts[~short]
+                if len(rows) == 0:
+                    continue
             # Mentees flagged for the first time get their whole row scanned once (approximately)
             # and remember their best REFINED pairs and a bound on the rest: later rounds then
             # only look at those pairs unless the refined bound itself is not enough.
