@@ -57,21 +57,35 @@ def rules_for(program: Program) -> MatchingRules:
     return rules
 
 
-def _attributes(program: Program, participant_ids: list[int]) -> dict[int, dict[str, Any]]:
+def _attributes(
+    program: Program, participant_ids: list[int], *, few: bool = False
+) -> dict[int, dict[str, Any]]:
     attributes: dict[int, dict[str, Any]] = defaultdict(dict)
-    answers = Answer.objects.filter(participant__program=program).values_list(
-        "participant_id", "question__slug", "value"
-    )
+    stored = Answer.objects.filter(participant__program=program)
+    if few:  # a handful of people: ask for theirs; a whole cohort: one scan of the program
+        stored = stored.filter(participant_id__in=participant_ids)
+    rows = stored.values_list("participant_id", "question__slug", "value")
     wanted = set(participant_ids)
-    for participant_id, slug, value in answers.iterator(chunk_size=10_000):
+    for participant_id, slug, value in rows.iterator(chunk_size=10_000):
         if participant_id in wanted:
             attributes[participant_id][slug] = value
     return attributes
 
 
-def build_problem(program: Program, rules: MatchingRules, segment: Segment) -> dict[str, Any]:
-    """The engine problem for this program, rules and segment, as a JSON-ready document."""
+def build_problem(
+    program: Program,
+    rules: MatchingRules,
+    segment: Segment,
+    *,
+    only: set[int] | None = None,
+) -> dict[str, Any]:
+    """The engine problem for this program, rules and segment, as a JSON-ready document.
+
+    `only` keeps just those participants (by id): enough to judge a few pairs quickly.
+    """
     joined = Participant.objects.filter(program=program, status=ParticipantStatus.JOINED)
+    if only is not None:
+        joined = joined.filter(pk__in=only)
     people = list(joined.select_related("user").order_by("pk"))
     criteria = [c.as_engine() for c in rules.criteria.all()]
     load = open_load_by_mentor(program) if segment.scope == "unmatched" else {}
@@ -85,7 +99,7 @@ def build_problem(program: Program, rules: MatchingRules, segment: Segment) -> d
                 value=segment.answer["value"],
             ).values_list("participant_id", flat=True)
         )
-    attributes = _attributes(program, [p.pk for p in people])
+    attributes = _attributes(program, [p.pk for p in people], few=only is not None)
 
     def entry(p: Participant, capacity: int) -> dict[str, Any]:
         return {

@@ -198,10 +198,10 @@ def suggestions_for(
     from tandem.matching.solver import candidates_document
 
     problem = build_problem(program, rules_for(program), Segment(scope="all"))
-    entries = candidates_document(problem, str(mentee.pk))
-    if not include_not_allowed:
-        entries = [e for e in entries if e["allowed"]]
-    entries = with_participants(entries[:limit], key="mentor")
+    entries = candidates_document(
+        problem, str(mentee.pk), limit=limit, allowed_only=not include_not_allowed
+    )
+    entries = with_participants(entries, key="mentor")
     loads = open_load_by_mentor(program)
     for entry in entries:
         participant = entry["participant"]
@@ -246,7 +246,10 @@ def recommendations_for(mentee: Participant, *, limit: int = 20) -> list[dict[st
             if m["id"] != str(mentee.pk)
         ]
     else:
-        entries = [e for e in candidates_document(problem, str(mentee.pk)) if e["allowed"]]
+        # The best-scored allowed mentors, widely enough that spreading by room can reorder them.
+        entries = candidates_document(
+            problem, str(mentee.pk), limit=max(10 * limit, 200), allowed_only=True
+        )
     loads = open_load_by_mentor(program)
     waiting = dict(
         MatchRequest.objects.open()

@@ -442,7 +442,9 @@ def pair_assessment(program: Program, mentee: Participant, mentor: Participant) 
     """How the program's current rules judge one pair: score, allowed, excluding rules, reasons."""
     from tandem.matching.solver import candidates_document
 
-    problem = build_problem(program, rules_for(program), Segment(scope="all"))
+    problem = build_problem(
+        program, rules_for(program), Segment(scope="all"), only={mentee.pk, mentor.pk}
+    )
     for candidate in candidates_document(problem, str(mentee.pk)):
         if candidate["mentor"] == str(mentor.pk):
             return candidate

@@ -26,12 +26,16 @@ def _parse(document: dict[str, Any]) -> Any:
 
 
 def candidates_document(
-    document: dict[str, Any], mentee_id: str, *, limit: int | None = None
+    document: dict[str, Any],
+    mentee_id: str,
+    *,
+    limit: int | None = None,
+    allowed_only: bool = False,
 ) -> list[dict[str, Any]]:
     """Every mentor for one mentee, best first, with score, allowed, excluding rules, reasons."""
     from tandem.matching.engine.pairs import candidates_for
 
-    return candidates_for(_parse(document), mentee_id, limit=limit)
+    return candidates_for(_parse(document), mentee_id, limit=limit, allowed_only=allowed_only)
 
 
 def preview_document(document: dict[str, Any]) -> dict[str, Any]:

@@ -26,12 +26,13 @@ def _score(micro_points: float) -> float:
 
 
 def candidates_for(
-    problem: Problem, mentee_id: str, *, limit: int | None = None
+    problem: Problem, mentee_id: str, *, limit: int | None = None, allowed_only: bool = False
 ) -> list[dict[str, Any]]:
     """Every mentor for one mentee: score, allowed or not (and which rule says no), reasons.
 
     Sorted best first: allowed before not allowed, then by score, then by mentor id. For a peer
-    problem the mentee's fellow peers are the candidates.
+    problem the mentee's fellow peers are the candidates. Reasons are written only for the
+    entries returned, so asking for the top few of thousands of mentors stays cheap.
     """
     mentee_index = {p.id: i for i, p in enumerate(problem.mentees)}
     if mentee_id not in mentee_index:
@@ -39,6 +40,8 @@ def candidates_for(
     i = mentee_index[mentee_id]
     if problem.is_peer:
         peers = _peer_candidates(problem, i)
+        if allowed_only:
+            peers = [e for e in peers if e["allowed"]]
         return peers[:limit] if limit is not None else peers
     mentors = problem.mentors
     model = ScoringModel([problem.mentees[i]], mentors, problem.criteria)
@@ -48,38 +51,46 @@ def candidates_for(
     failures = model.required_failures(np.array([0]), slice(None))
     forbidden = {b for a, b in problem.forbidden if a == mentee_id}
     min_micro = problem.min_score * SCORE_SCALE
-    entries: list[dict[str, Any]] = []
+    broken_by: list[list[str]] = []
     for j, mentor in enumerate(mentors):
-        if problem.is_peer and mentor.id == mentee_id:
-            continue
         broken = [name for name, failed in failures.items() if failed[0, j]]
         if mentor.id in forbidden:
             broken.append("forbidden")
         elif not broken and micro[j] < min_micro:
             broken.append("min_score")
-        order = sorted(range(len(problem.criteria)), key=lambda k: (-contributions[j, k], k))
+        broken_by.append(broken)
+    order = sorted(
+        (j for j in range(len(mentors)) if not (allowed_only and broken_by[j])),
+        key=lambda j: (bool(broken_by[j]), -float(micro[j]), mentors[j].id),
+    )
+    if limit is not None:
+        order = order[:limit]
+    mentee = problem.mentees[i]
+    entries: list[dict[str, Any]] = []
+    for j in order:
+        mentor = mentors[j]
+        ranked = sorted(range(len(problem.criteria)), key=lambda k: (-contributions[j, k], k))
         entries.append(
             {
                 "mentor": mentor.id,
                 "score": _score(micro[j]),
-                "allowed": not broken,
-                "excluded_by": broken,
+                "allowed": not broken_by[j],
+                "excluded_by": broken_by[j],
                 "reasons": [
                     {
                         "criterion": problem.criteria[k].name,
                         "value": round(float(values[j, k]), 6),
                         "detail": criterion_detail(
                             problem.criteria[k],
-                            problem.mentees[i].value(problem.criteria[k].mentee),
+                            mentee.value(problem.criteria[k].mentee),
                             mentor.value(problem.criteria[k].mentor),
                         ),
                     }
-                    for k in order
+                    for k in ranked
                 ],
             }
         )
-    entries.sort(key=lambda e: (not e["allowed"], -float(e["score"]), str(e["mentor"])))
-    return entries[:limit] if limit is not None else entries
+    return entries
 
 
 def _peer_min_half_points(problem: Problem) -> int:
