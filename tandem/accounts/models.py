@@ -55,6 +55,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
         ]
+        # Participant lists sort by name, then email: the index walks them in that order.
+        indexes = [models.Index(fields=["full_name", "email", "id"], name="user_name_order")]
 
     def __str__(self) -> str:
         return self.display_name
