@@ -20,6 +20,12 @@ import pytest
 from tandem.matching.engine.pairs import candidates_for, preview
 from tandem.matching.engine.problem import parse_problem
 
+
+@pytest.fixture(autouse=True)
+def _tandem_test_settings():
+    """The engine needs no Django: this stands in for the suite-wide settings fixture."""
+
+
 SKILLS = ["Python", " python", "GO", "go ", "Rust", "sql", "SQL "]
 LANGS = ["en", "EN", "fr", "de"]
 SEEDS = range(120)
