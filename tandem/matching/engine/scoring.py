@@ -10,6 +10,7 @@ micro-point integer, so every code path (block scan, single pairs, tables) agree
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -33,8 +34,9 @@ BITSET_LIMIT = 512
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalize(value: str) -> str:
-    """Strings compare after trimming and case-folding (MATCHING.md)."""
+    """Strings compare after trimming and case-folding (MATCHING.md). Memoized: values repeat."""
     return unicodedata.normalize("NFKC", value).strip().casefold()
 
 
