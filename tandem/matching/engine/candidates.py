@@ -16,7 +16,7 @@ import numpy as np
 from .fastscan import FastScorer
 from .scoring import ScoringModel
 
-BLOCK_CELLS = 2_000_000
+BLOCK_CELLS = 1_000_000
 REFINED = 96  # pairs remembered per row rescanned by the certificate
 SHORT_PREFIX = 256  # suspects of a mentee with at most this many are scored exactly, one by one
 NEG = -np.inf
@@ -242,7 +242,7 @@ class PairSource:
         candidates: Candidates,
         row_level: np.ndarray,
         col_level: np.ndarray,
-        chunk: int = 2_000_000,
+        chunk: int = 500_000,
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Pruned pairs the bounds cannot rule out: min(row_bound, col_bound) > row + col level.
 
