@@ -28,6 +28,7 @@ from tandem.matching.engine import (
     result_json,
     solve,
 )
+from tandem.matching.engine.solve import write_result
 
 EXIT_BAD_INPUT = 2
 _PLACE = re.compile(r"^(mentees|mentors)\[(\d+)\](.*)$")
@@ -195,7 +196,16 @@ def _match(args: argparse.Namespace) -> int:
         raise InputError(f"{name}: {error}") from None
     del text  # a large cohort's text is no longer needed (peak memory)
     result = solve(problem, timing=args.timing)
-    _emit(result_json(result), args.output)
+    if args.output and args.output != "-":
+        # Written entry by entry (a 50,000-person result is never held as one string), to a
+        # temporary file renamed at the end, so a failure never leaves a partial result.
+        target = Path(args.output)
+        partial = target.with_name(target.name + ".partial")
+        with partial.open("w", encoding="utf-8") as handle:
+            write_result(result, handle)
+        partial.replace(target)
+    else:
+        write_result(result, sys.stdout)
     return 0
 
 

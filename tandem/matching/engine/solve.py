@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -97,15 +98,24 @@ def result_json(result: dict[str, Any]) -> str:
     warning) compact on its own line: readable, diff-friendly, and written by the C encoder
     (an indented dump is ten times slower on a 50,000-person result).
     """
-    lines = []
-    for key, value in result.items():
-        head = f"  {json.dumps(key, ensure_ascii=False)}: "
+    out = io.StringIO()
+    write_result(result, out)
+    return out.getvalue()
+
+
+def write_result(result: dict[str, Any], stream: TextIO) -> None:
+    """Write `result_json(result)` to a text stream, entry by entry (no copy of the whole text)."""
+    stream.write("{\n")
+    for index, (key, value) in enumerate(result.items()):
+        stream.write(("" if index == 0 else ",\n") + f"  {json.dumps(key, ensure_ascii=False)}: ")
         if isinstance(value, list) and value:
-            items = ",\n    ".join(_compact(item) for item in value)
-            lines.append(f"{head}[\n    {items}\n  ]")
+            stream.write("[\n    ")
+            for position, item in enumerate(value):
+                stream.write(("" if position == 0 else ",\n    ") + _compact(item))
+            stream.write("\n  ]")
         else:
-            lines.append(head + _compact(value))
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+            stream.write(_compact(value))
+    stream.write("\n}\n")
 
 
 def _solve_bipartite(problem: Problem) -> dict[str, Any]:
