@@ -207,6 +207,7 @@ def brute_force(document, objective):
                 chosen.append(s)
         if not feasible:
             continue
+        key: tuple[float, ...]
         if objective == "total":
             key = (len(chosen), sum(chosen))
         else:
@@ -412,7 +413,7 @@ def test_stable_answer_has_no_blocking_pair():
     index_e = {p["id"]: i for i, p in enumerate(document["mentees"])}
     index_r = {p["id"]: j for j, p in enumerate(document["mentors"])}
     partner = {index_e[m["mentee"]]: index_r[m["mentor"]] for m in result["matches"]}
-    held = {}
+    held: dict[int, list[int]] = {}
     for i, j in partner.items():
         held.setdefault(j, []).append(i)
     e_ids = [p["id"] for p in document["mentees"]]
@@ -463,7 +464,10 @@ def test_peer_pairs_match_networkx(n, degree, seed):
 def test_peer_circles_respect_group_size_and_bound():
     rng = random.Random(4)
     ids = [f"p{i}" for i in range(23)]
-    listed = [[a, b, rng.randint(0, 100) / 100] for a, b in itertools.combinations(ids, 2)]
+    pair_scores = {
+        frozenset((a, b)): rng.randint(0, 100) / 100 for a, b in itertools.combinations(ids, 2)
+    }
+    listed = [[*sorted(pair), score] for pair, score in pair_scores.items()]
     document = {
         "objective": "peer",
         "participants": [{"id": x} for x in ids],
@@ -471,9 +475,9 @@ def test_peer_circles_respect_group_size_and_bound():
         "group_size": 4,
     }
     result = solve(parse_problem(document))
-    scores = {frozenset((a, b)): s for a, b, s in listed}
+    scores = pair_scores
     value = 0.0
-    seen = set()
+    seen: set[str] = set()
     for group in result["matches"]:
         assert 2 <= len(group["peers"]) <= 4
         assert not seen & set(group["peers"])
