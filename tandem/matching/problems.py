@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from tandem.matching.models import Criterion, MatchingRules, Objective, PairRuleKind
+from tandem.matching.models import MatchingRules, Objective, PairRuleKind
 from tandem.mentorships.selectors import matched_participant_ids, open_load_by_mentor
 from tandem.programs.models import (
     Answer,
@@ -145,7 +145,3 @@ def build_problem(
             mentors=mentors,
         )
     return document
-
-
-def criteria_for(rules: MatchingRules) -> list[Criterion]:
-    return list(rules.criteria.all())

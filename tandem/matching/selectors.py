@@ -64,11 +64,6 @@ def runs_for_program(program: Program) -> QuerySet[MatchRun]:
     )
 
 
-def run_status(run: MatchRun) -> MatchRun:
-    """The run's live fields only (the page polls this): never loads the problem or result."""
-    return MatchRun.objects.defer("problem", "result").get(pk=run.pk)
-
-
 def drafts_page(run: MatchRun, status: str, page_number: str | int | None) -> Page:
     """One page of a run's drafts, best first, with both people and their users.
 

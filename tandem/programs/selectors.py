@@ -22,6 +22,7 @@ from tandem.programs.models import (
     Program,
     Question,
     QuestionKind,
+    ReferralPathway,
     answer_value_prefix,
 )
 from tandem.programs.questions import display_answer
@@ -67,6 +68,16 @@ def get_question_for_coordinator(user: User, program_id: int, question_id: int) 
         raise Http404("No such question.") from None
     question.program = program
     return question
+
+
+def get_pathway_for_coordinator(user: User, program_id: int, pathway_id: int) -> ReferralPathway:
+    program = get_program_for_coordinator(user, program_id)
+    try:
+        pathway = program.pathways.get(pk=pathway_id)
+    except ReferralPathway.DoesNotExist:
+        raise Http404("No such pathway.") from None
+    pathway.program = program
+    return pathway
 
 
 def programs_for_coordinator(user: User) -> QuerySet[Program]:

@@ -222,6 +222,11 @@ def pathway_update(*, pathway: ReferralPathway, fields: Mapping[str, Any]) -> Re
 
 
 @transaction.atomic
+def pathway_delete(*, pathway: ReferralPathway) -> None:
+    pathway.delete()
+
+
+@transaction.atomic
 def pathway_move(*, pathway: ReferralPathway, offset: int) -> None:
     _swap_positions(list(pathway.program.pathways.all()), pathway, offset)
 
@@ -471,11 +476,3 @@ def participants_send_pending_invitations(*, program: Program, invited_by: User)
     for participant in pending:
         _invitation_email(participant, invited_by)
     return len(pending)
-
-
-def participant_resend_invitation(*, participant: Participant, invited_by: User) -> None:
-    with transaction.atomic():
-        Participant.objects.filter(pk=participant.pk).update(
-            invited_at=timezone.now(), updated_at=timezone.now()
-        )
-        _invitation_email(participant, invited_by)

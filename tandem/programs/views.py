@@ -23,7 +23,7 @@ from tandem.programs.forms import (
     QuestionForm,
 )
 from tandem.programs.imports import ImportFailed, participants_import_csv
-from tandem.programs.models import ProgramStatus, ReferralPathway
+from tandem.programs.models import ProgramStatus
 
 
 def _form_errors_from(form: object, error: ValidationError) -> None:
@@ -179,16 +179,6 @@ def question_move(request: HttpRequest, program_id: int, question_id: int) -> Ht
 # --- Referral pathways -----------------------------------------------------------------------
 
 
-def _get_pathway(request: HttpRequest, program_id: int, pathway_id: int) -> ReferralPathway:
-    program = selectors.get_program_for_coordinator(_user(request), program_id)
-    try:
-        pathway = program.pathways.get(pk=pathway_id)
-    except ReferralPathway.DoesNotExist:
-        raise Http404("No such pathway.") from None
-    pathway.program = program
-    return pathway
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def pathway_list(request: HttpRequest, program_id: int) -> HttpResponse:
@@ -208,7 +198,7 @@ def pathway_list(request: HttpRequest, program_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def pathway_edit(request: HttpRequest, program_id: int, pathway_id: int) -> HttpResponse:
-    pathway = _get_pathway(request, program_id, pathway_id)
+    pathway = selectors.get_pathway_for_coordinator(_user(request), program_id, pathway_id)
     form = PathwayForm(request.POST or None, instance=pathway)
     if request.method == "POST" and form.is_valid():
         services.pathway_update(pathway=pathway, fields=form.cleaned_data)
@@ -224,8 +214,8 @@ def pathway_edit(request: HttpRequest, program_id: int, pathway_id: int) -> Http
 @login_required
 @require_POST
 def pathway_delete(request: HttpRequest, program_id: int, pathway_id: int) -> HttpResponse:
-    pathway = _get_pathway(request, program_id, pathway_id)
-    pathway.delete()
+    pathway = selectors.get_pathway_for_coordinator(_user(request), program_id, pathway_id)
+    services.pathway_delete(pathway=pathway)
     messages.success(request, f"Deleted “{pathway.name}”.")
     return redirect("programs:pathways", program_id)
 
@@ -233,7 +223,7 @@ def pathway_delete(request: HttpRequest, program_id: int, pathway_id: int) -> Ht
 @login_required
 @require_POST
 def pathway_move(request: HttpRequest, program_id: int, pathway_id: int) -> HttpResponse:
-    pathway = _get_pathway(request, program_id, pathway_id)
+    pathway = selectors.get_pathway_for_coordinator(_user(request), program_id, pathway_id)
     services.pathway_move(pathway=pathway, offset=-1 if request.POST.get("to") == "up" else 1)
     return redirect("programs:pathways", program_id)
 

@@ -2,13 +2,13 @@
 
 The scan keeps each mentee's top k and each mentor's top k allowed pairs, and for every mentee
 and mentor an upper bound on the score of any allowed pair it did *not* keep. The solvers use
-those bounds to prove that the pruned pairs cannot change the answer, and `rescan` to fetch the
-pairs of the few rows where the bounds are not enough.
+those bounds to prove that the pruned pairs cannot change the answer, scoring exactly only the
+few suspect pairs where the bounds are not enough.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -410,36 +410,6 @@ class PairSource:
             )
         return violators
 
-    def rescan(
-        self,
-        rows: np.ndarray,
-        candidates: Candidates,
-        wanted: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    ) -> int:
-        """Add the usable allowed pairs of `rows` that `wanted(rows, scores)` marks; count them."""
-        if self.explicit is not None or len(rows) == 0:
-            return 0
-        ctx = self.context
-        m = ctx.n_mentors
-        step = max(1, BLOCK_CELLS // max(m, 1))
-        added = 0
-        for start in range(0, len(rows), step):
-            chunk = rows[start : start + step]
-            score, allowed = self.block(chunk)
-            usable = allowed & ctx.mentee_usable[chunk][:, None] & ctx.mentor_usable[None, :]
-            self._clear(usable, chunk, ctx.pinned_keys)
-            usable &= wanted(chunk, score)
-            r, c = np.nonzero(usable)
-            if len(r) == 0:
-                continue
-            mentee = chunk[r]
-            keys = mentee * m + c
-            new = ~sorted_member(keys, candidates.keys)
-            if new.any():
-                candidates.add(mentee[new], c[new], score[r, c][new].astype(np.int64), m)
-                added += int(new.sum())
-        return added
-
 
 def row_tops(values: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's `keep` largest values (positions, values) and the largest value left out."""
@@ -531,26 +501,6 @@ class _ColumnTops:
         bound = np.where(bound > NEG, bound + eps, NEG)
         chosen = rank < self.keep
         return rows[chosen], cols[chosen], bound
-
-
-def rows_needing_rescan(
-    row_bound: np.ndarray, col_bound: np.ndarray, row_level: np.ndarray, col_level: np.ndarray
-) -> np.ndarray:
-    """Mentees i for which some pruned pair (i, j) might score above row_level[i] + col_level[j].
-
-    A pruned pair scores at most min(row_bound[i], col_bound[j]); the check is exact for those
-    bounds and costs O((n + m) log m).
-    """
-    order = np.argsort(col_level, kind="stable")
-    levels = col_level[order].astype(np.float64)
-    slack = col_bound[order] - levels
-    best = np.maximum.accumulate(slack) if len(slack) else slack
-    threshold = row_bound - row_level
-    index = np.searchsorted(levels, threshold, side="left")
-    flagged = np.zeros(len(row_bound), dtype=bool)
-    has = (index > 0) & (row_bound > NEG)
-    flagged[has] = best[index[has] - 1] > row_level[has]
-    return np.flatnonzero(flagged)
 
 
 def sorted_member(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
