@@ -4,12 +4,18 @@ Every write is a transaction; emails and in-app notices go out after commit. The
 job (`manage.py process_match_requests`, or its task) is idempotent: each reminder and each
 expiry is claimed by a conditional UPDATE before its email is queued, so a second run, or two
 at once, sends nothing twice.
+
+The task worker runs the job on its own: sending a request queues the sweep of that request
+for the moment its reminder is due and for the moment it expires (`run_after`), and changing a
+program's reminder or expiry days queues its open requests again at the new times. Extra runs
+are harmless, so nothing is ever unqueued when a request is answered.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -24,7 +30,10 @@ from tandem.matching.problems import rules_for
 from tandem.mentorships.models import MatchSource, Relationship
 from tandem.mentorships.selectors import matched_participant_ids, mentor_open_load
 from tandem.mentorships.services import MatchRefused, relationship_create
-from tandem.programs.models import Participant, ParticipantStatus
+from tandem.programs.models import Participant, ParticipantStatus, Program
+
+# Ids per queued sweep: keeps each task row, and the sweep's `pk IN (...)`, small.
+CHASE_BATCH = 500
 
 
 def _tell(
@@ -61,7 +70,8 @@ def match_request_send(*, mentee: Participant, mentor: Participant, message: str
         raise ValidationError("You have a match already.")
     if mentor_open_load(mentor) >= (mentor.capacity or 0):
         raise ValidationError(f"{mentor.user.display_name} has no room for another mentee now.")
-    limit = rules_for(program).max_open_requests
+    rules = rules_for(program)
+    limit = rules.max_open_requests
     if MatchRequest.objects.open().filter(mentee=locked).count() >= limit:
         raise ValidationError(
             f"You can have {limit} open request{'s' if limit != 1 else ''} at a time. Wait for "
@@ -86,6 +96,17 @@ def match_request_send(*, mentee: Participant, mentor: Participant, message: str
         url=_requests_path(program.pk),
         template="match_request_received",
         context={"program_name": program.name, "organization_name": program.organization.name},
+    )
+    _chase_after_commit(
+        {
+            due: [request.pk]
+            for due in _chase_due(
+                request.created_at,
+                reminded=False,
+                reminder_days=rules.request_reminder_days,
+                expiry_days=rules.request_expiry_days,
+            )
+        }
     )
     return request
 
@@ -199,13 +220,20 @@ class SweepResult:
     expired: int
 
 
-def match_requests_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
-    """Remind mentors of requests waiting N days and expire those waiting M days. Idempotent."""
+def match_requests_sweep(
+    *, now: datetime.datetime | None = None, request_ids: Sequence[int] | None = None
+) -> SweepResult:
+    """Remind mentors of requests waiting N days and expire those waiting M days. Idempotent.
+
+    `request_ids` limits the sweep to those requests (the runs queued for the worker).
+    """
     now = now or timezone.now()
     reminded = expired = 0
     candidates = MatchRequest.objects.open().select_related(
         "program__organization", "program__matching_rules", "mentee__user", "mentor__user"
     )
+    if request_ids is not None:
+        candidates = candidates.filter(pk__in=list(request_ids))
     defaults = MatchingRules()
     for request in candidates.iterator(chunk_size=500):
         # Programs without saved rules use the defaults (7 and 14 days); never a query per row.
@@ -256,3 +284,80 @@ def _expire(request: MatchRequest, now: datetime.datetime) -> int:
             context={"program_name": program.name, "organization_name": program.organization.name},
         )
     return claimed
+
+
+# --- Queuing the sweep for the task worker -----------------------------------------------------
+
+
+def _chase_due(
+    sent_at: datetime.datetime, *, reminded: bool, reminder_days: int, expiry_days: int
+) -> list[datetime.datetime]:
+    """When the sweep must look at a request: its reminder (unless sent) and its expiry."""
+    expiry = sent_at + datetime.timedelta(days=expiry_days)
+    if reminded:
+        return [expiry]
+    return [sent_at + datetime.timedelta(days=reminder_days), expiry]
+
+
+def _chase_after_commit(due: Mapping[datetime.datetime, list[int]]) -> int:
+    """Once the transaction commits, queue a sweep of the given requests at each due time.
+
+    Returns how many sweeps will be queued.
+    """
+    from tandem.matching.tasks import sweep_match_requests  # tasks import this module
+
+    if not sweep_match_requests.get_backend().supports_defer:
+        # The immediate backend (TASKS_IMMEDIATE) cannot wait for a date: there,
+        # `manage.py process_match_requests` from cron does the chasing.
+        return 0
+    batches = [
+        (run_after, ids[start : start + CHASE_BATCH])
+        for run_after, ids in sorted(due.items())
+        for start in range(0, len(ids), CHASE_BATCH)
+    ]
+
+    def enqueue() -> None:
+        for run_after, ids in batches:
+            sweep_match_requests.using(run_after=run_after).enqueue(request_ids=ids)
+
+    transaction.on_commit(enqueue)
+    return len(batches)
+
+
+def _hour_up(moment: datetime.datetime) -> datetime.datetime:
+    floor = moment.replace(minute=0, second=0, microsecond=0)
+    return floor if floor == moment else floor + datetime.timedelta(hours=1)
+
+
+@transaction.atomic
+def match_requests_schedule(*, program: Program | None = None) -> int:
+    """Queue the sweep of open requests (one program's, or all) at the times the rules give now.
+
+    For when the times queued at sending are wrong or missing: a coordinator changed the
+    reminder or expiry days, or a deployment moves from cron to the worker. Future times are
+    rounded up to the hour, so a large program queues a few hundred sweeps, not one per
+    request; times already past become one sweep now. Returns how many sweeps are queued.
+    """
+    now = timezone.now()
+    defaults = MatchingRules()
+    requests = MatchRequest.objects.open()
+    if program is not None:
+        requests = requests.filter(program=program)
+    rows = requests.values_list(
+        "pk",
+        "created_at",
+        "reminded_at",
+        "program__matching_rules__request_reminder_days",
+        "program__matching_rules__request_expiry_days",
+    )
+    due: dict[datetime.datetime, list[int]] = defaultdict(list)
+    for pk, sent_at, reminded_at, reminder_days, expiry_days in rows.iterator(chunk_size=2000):
+        for moment in _chase_due(
+            sent_at,
+            reminded=reminded_at is not None,
+            # A program without saved rules uses the defaults (the join finds no row).
+            reminder_days=reminder_days or defaults.request_reminder_days,
+            expiry_days=expiry_days or defaults.request_expiry_days,
+        ):
+            due[now if moment <= now else _hour_up(moment)].append(pk)
+    return _chase_after_commit(due)

@@ -25,7 +25,7 @@ from tandem.matching.models import (
     RunStatus,
 )
 from tandem.matching.problems import EMAIL_ATTRIBUTE, Segment, build_problem, rules_for
-from tandem.matching.self_match import match_requests_withdraw_for
+from tandem.matching.self_match import match_requests_schedule, match_requests_withdraw_for
 from tandem.matching.solver import EngineInputError, solve_document
 from tandem.mentorships.models import MatchSource, Relationship
 from tandem.mentorships.services import MatchRefused, Override, relationship_create
@@ -43,11 +43,15 @@ RUN_STALE_AFTER = datetime.timedelta(minutes=15)
 @transaction.atomic
 def rules_update(*, program: Program, fields: Mapping[str, Any], actor: User) -> MatchingRules:
     rules = rules_for(program)
+    chase_days = (rules.request_reminder_days, rules.request_expiry_days)
     for name, value in fields.items():
         setattr(rules, name, value)
     rules.updated_by = actor
     rules.full_clean()
     rules.save()
+    if (rules.request_reminder_days, rules.request_expiry_days) != chase_days:
+        # The worker's sweeps were queued at the old times: queue the open requests again.
+        match_requests_schedule(program=program)
     return rules
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import io
 import threading
+from unittest import mock
 
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -17,8 +18,12 @@ from django.db import connection
 from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from tandem.core.testing import make_personas
+from tandem.matching import tasks
 from tandem.matching.models import MatchingRules, MatchRequest, RequestStatus
 from tandem.matching.self_match import (
     match_request_accept,
@@ -27,6 +32,7 @@ from tandem.matching.self_match import (
     match_request_withdraw,
     match_requests_sweep,
 )
+from tandem.matching.services import rules_update
 from tandem.matching.tests.people import add_mentor, add_person
 from tandem.mentorships.models import MatchSource, MemberRole, Relationship, RelationshipMember
 from tandem.mentorships.services import MatchRefused, relationship_create
@@ -315,6 +321,151 @@ class SweepTests(TestCase):
         result = self.sweep()
         self.assertEqual((result.reminded, result.expired), (0, 0))
         self.assertEqual(mail.outbox, [])
+
+
+class Clock:
+    """Stands in for `django.utils.timezone.now`, for this code and the task worker alike."""
+
+    def __init__(self) -> None:
+        self.moment = datetime.datetime.now(datetime.UTC)
+
+    def __call__(self) -> datetime.datetime:
+        return self.moment
+
+
+class WorkerScheduleTests(TransactionTestCase):
+    """With the database task backend and nothing but its worker running (no cron), requests
+    are chased on time: the sweep is queued when a request is sent, for when it is due."""
+
+    def setUp(self):
+        self.enterContext(
+            self.settings(
+                TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}},
+            )
+        )
+        self.clock = Clock()
+        self.enterContext(mock.patch("django.utils.timezone.now", self.clock))
+        self.p = make_personas()
+        _switch_on_self_matching(self.p.program, request_reminder_days=5, request_expiry_days=9)
+
+    def run_worker(self) -> None:
+        """What `manage.py db_worker --batch` does: run every task that is due now, then stop."""
+        Worker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="test-worker",
+            excluded_queue_names=[],
+        ).run()
+
+    def sweeps(self):
+        return DBTaskResult.objects.filter(
+            task_path=tasks.sweep_match_requests.module_path
+        ).order_by("run_after")
+
+    def test_the_worker_reminds_once_when_due_and_expires_once_when_due(self):
+        request = match_request_send(
+            mentee=self.p.mentee_participant, mentor=self.p.mentor_participant, message="Hi"
+        )
+        sent_at = request.created_at
+        self.assertEqual(
+            [(s.run_after, s.args_kwargs["kwargs"]) for s in self.sweeps()],
+            [
+                (sent_at + datetime.timedelta(days=5), {"request_ids": [request.pk]}),
+                (sent_at + datetime.timedelta(days=9), {"request_ids": [request.pk]}),
+            ],
+        )
+        self.run_worker()  # delivers "request received"; the sweeps wait
+        self.assertEqual(len(mail.outbox), 1)
+        self.clock.moment = sent_at + datetime.timedelta(days=5, seconds=-1)
+        self.run_worker()
+        self.assertEqual(len(mail.outbox), 1)
+        self.assertEqual(self.sweeps().filter(status=TaskResultStatus.READY).count(), 2)
+
+        self.clock.moment = sent_at + datetime.timedelta(days=5)
+        self.run_worker()
+        self.run_worker()
+        call_command("process_match_requests", stdout=io.StringIO())  # cron as well: harmless
+        self.run_worker()
+        self.assertEqual(len(mail.outbox), 2)  # one reminder, however many runs
+        self.assertEqual(mail.outbox[1].to, [self.p.mentor.email])
+        self.assertIn("is waiting for your answer", mail.outbox[1].subject)
+        self.assertEqual(self.p.mentor.notifications.filter(kind="request_reminder").count(), 1)
+        request.refresh_from_db()
+        self.assertEqual(request.status, RequestStatus.OPEN)
+
+        self.clock.moment = sent_at + datetime.timedelta(days=9)
+        self.run_worker()
+        self.run_worker()
+        self.assertEqual(len(mail.outbox), 3)
+        self.assertEqual(mail.outbox[2].to, [self.p.mentee.email])
+        self.assertIn("expired", mail.outbox[2].subject)
+        request.refresh_from_db()
+        self.assertEqual(request.status, RequestStatus.EXPIRED)
+        self.assertEqual(
+            set(DBTaskResult.objects.values_list("status", flat=True)),
+            {TaskResultStatus.SUCCESSFUL},
+        )
+
+    def test_changing_the_days_chases_open_requests_at_the_new_times(self):
+        request = match_request_send(
+            mentee=self.p.mentee_participant, mentor=self.p.mentor_participant, message="Hi"
+        )
+        sent_at = request.created_at
+        self.clock.moment = sent_at + datetime.timedelta(days=1)
+        rules_update(
+            program=self.p.program,
+            fields={"request_reminder_days": 2, "request_expiry_days": 3},
+            actor=self.p.coordinator,
+        )
+        # Queued again at the new times, rounded up to the hour.
+        remind_at, expire_at = (s.run_after for s in self.sweeps()[:2])
+        for queued, due in ((remind_at, 2), (expire_at, 3)):
+            late = queued - (sent_at + datetime.timedelta(days=due))
+            self.assertTrue(datetime.timedelta(0) <= late < datetime.timedelta(hours=1), late)
+            self.assertEqual((queued.minute, queued.second, queued.microsecond), (0, 0, 0))
+        self.run_worker()
+        mail.outbox.clear()
+
+        self.clock.moment = remind_at
+        self.run_worker()
+        self.assertEqual([m.to for m in mail.outbox], [[self.p.mentor.email]])
+        self.clock.moment = expire_at
+        self.run_worker()
+        self.assertEqual(
+            [m.to for m in mail.outbox], [[self.p.mentor.email], [self.p.mentee.email]]
+        )
+        request.refresh_from_db()
+        self.assertEqual(request.status, RequestStatus.EXPIRED)
+
+    def test_saving_the_rules_without_changing_the_days_queues_nothing(self):
+        match_request_send(
+            mentee=self.p.mentee_participant, mentor=self.p.mentor_participant, message="Hi"
+        )
+        rules_update(program=self.p.program, fields={"min_score": 0.2}, actor=self.p.coordinator)
+        self.assertEqual(self.sweeps().count(), 2)
+
+    def test_the_command_queues_requests_sent_before_the_worker_chased_them(self):
+        request = MatchRequest.objects.create(
+            program=self.p.program,
+            mentee=self.p.mentee_participant,
+            mentor=self.p.mentor_participant,
+            message="Sent while cron did the chasing",
+        )
+        self.clock.moment = request.created_at + datetime.timedelta(days=6)
+        out = io.StringIO()
+        call_command("process_match_requests", "--schedule", stdout=out)
+        self.assertIn("Reminded 1, expired 0.", out.getvalue())
+        self.assertIn("Queued 1 sweep for the worker.", out.getvalue())
+        (expiry,) = self.sweeps()  # reminded already: only its expiry is left to chase
+        self.assertEqual(expiry.args_kwargs["kwargs"], {"request_ids": [request.pk]})
+        self.clock.moment = expiry.run_after
+        self.run_worker()
+        request.refresh_from_db()
+        self.assertEqual(request.status, RequestStatus.EXPIRED)
 
 
 class AcceptRaceTests(TransactionTestCase):
