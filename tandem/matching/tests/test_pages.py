@@ -390,6 +390,32 @@ class BadInputTests(MatchedPeopleFixture):
         self.assertContains(page, "Sol has withdrawn and is not in the program now.")
         self.assertFalse(Relationship.objects.exists())
 
+    def test_approving_all_approves_the_others_and_names_each_draft_refused(self):
+        eve = add_person(self.p.program, "eve@northwind.example", department="Engineering")
+        run = self.run_smart_match()  # Mia with Sol (Sales), Eve with Marco (Engineering)
+        mia_draft = run.drafts.get(mentee=self.p.mentee_participant)
+        relationship_create(
+            program=self.p.program,
+            mentor=self.p.mentor_participant,
+            mentees=[self.p.mentee_participant],
+            source=MatchSource.MANUAL,
+            created_by=self.p.coordinator,
+        )
+        self.client.force_login(self.p.coordinator)
+        page = self.client.post(
+            reverse("matching:run_approve", args=[self.p.program.pk, run.pk]),
+            {"all": "1"},
+            follow=True,
+        )
+        self.assertContains(page, "Approved 1 match; both sides are told.")
+        self.assertContains(page, "Mia Mentee was matched meanwhile.")
+        self.assertTrue(
+            Relationship.objects.filter(members__participant=eve, source=MatchSource.SMART).exists()
+        )
+        mia_draft.refresh_from_db()
+        self.assertEqual(mia_draft.status, "proposed")
+        self.assertEqual(Relationship.objects.count(), 2)
+
     def test_approving_a_draft_whose_mentee_was_matched_meanwhile_shows_the_refusal(self):
         draft = self.run_smart_match().drafts.get()
         relationship_create(
