@@ -94,6 +94,8 @@ class BenchProgram:
     participants: int
     filter_slug: str
     filter_choice: str
+    middle: int  # how many rows come before the middle page
+    middle_cursor: int  # the participant just before it, in the list's name order
 
 
 def program_named(url: str, name: str) -> BenchProgram | None:
@@ -110,14 +112,27 @@ def program_named(url: str, name: str) -> BenchProgram | None:
             " WHERE program_id = %s AND kind = 'single_choice' ORDER BY position, id LIMIT 1",
             [row[0]],
         ).fetchone()
-    if question is None:
-        sys.exit(f"Program {name!r} has no single-choice question to filter by.")
+        if question is None:
+            sys.exit(f"Program {name!r} has no single-choice question to filter by.")
+        # The list pages by keyset ("after" a participant): the middle page of the program is
+        # the one after the participant halfway down the name order.
+        middle = max(1, row[1] // 2)
+        cursor = conn.execute(
+            "SELECT p.id FROM programs_participant p"
+            " JOIN accounts_user u ON u.id = p.user_id WHERE p.program_id = %s"
+            " ORDER BY u.full_name, u.email, p.id OFFSET %s LIMIT 1",
+            [row[0], middle - 1],
+        ).fetchone()
+    if cursor is None:
+        sys.exit(f"Program {name!r} has no participants to page through.")
     return BenchProgram(
         label=f"{row[1]:,}",
         pk=row[0],
         participants=row[1],
         filter_slug=question[0],
         filter_choice=question[1][0],
+        middle=middle,
+        middle_cursor=cursor[0],
     )
 
 
@@ -327,12 +342,15 @@ class Run:
 def pages_for(program: BenchProgram, per_page: int) -> list[tuple[str, str, str]]:
     """(kind, label, path) of each measured page: the same kinds for every program."""
     base = f"/programs/{program.pk}/participants/"
-    middle = max(2, (program.participants // per_page) // 2 + 1)
     choice = f"{program.filter_slug}={program.filter_choice}"
     answer_filter = urlencode({f"a_{program.filter_slug}": program.filter_choice})
     return [
         ("list", "participants, page 1", base),
-        ("later page", f"participants, page {middle}", f"{base}?page={middle}"),
+        (
+            "later page",
+            f"participants, from row {program.middle + 1:,}",
+            f"{base}?after={program.middle_cursor}",
+        ),
         ("search", "participants, search “priya”", f"{base}?q=priya"),
         ("answer filter", f"participants, {choice}", f"{base}?{answer_filter}"),
         ("overview", "program overview", f"/programs/{program.pk}/"),

@@ -6,14 +6,15 @@ so that a page never tells an outsider that an object exists.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
 from django.db.models import Count, JSONField, Prefetch, Q, QuerySet, Value
 from django.http import Http404
 
 from tandem.accounts.models import User
+from tandem.core.pagination import KeysetPage, keyset_page
 from tandem.programs.models import (
     Answer,
     Participant,
@@ -160,15 +161,21 @@ class ParticipantFilters:
     answers: tuple[tuple[Question, str], ...] = ()
 
 
+PARTICIPANT_ORDER = ("user__full_name", "user__email", "pk")
+
+
 def participants_page(
-    program: Program, filters: ParticipantFilters, page_number: str | int | None
-) -> Page:
-    """One page of a program's participants, filtered; a constant number of queries."""
+    program: Program, filters: ParticipantFilters, params: Mapping[str, str]
+) -> KeysetPage[Participant]:
+    """One page of a program's participants in name order, filtered; a constant number of queries.
+
+    Keyset pages (`tandem.core.pagination`): with the users' (full_name, email, id) index a page
+    deep in a 20,000-person list costs what the first one does.
+    """
+    scope = Participant.objects.filter(program=program)
     participants = (
-        Participant.objects.filter(program=program)
-        .select_related("user")
-        # Only the columns the list shows: narrow rows keep a large program's sort in memory
-        # (all columns of 20,000 rows outgrow PostgreSQL's default work_mem and go to disk).
+        scope.select_related("user")
+        # Only the columns the list shows.
         .only("role", "status", "capacity", "user__full_name", "user__email")
     )
     if filters.search:
@@ -187,9 +194,13 @@ def participants_page(
             question=question, prefix=answer_value_prefix(chosen), value=choice
         )
         participants = participants.filter(pk__in=matching.values("participant_id"))
-    participants = participants.order_by("user__full_name", "user__email", "pk")
-    paginator = Paginator(participants, settings.PARTICIPANTS_PER_PAGE)
-    return paginator.get_page(page_number)
+    return keyset_page(
+        participants,
+        order=PARTICIPANT_ORDER,
+        params=params,
+        per_page=settings.PARTICIPANTS_PER_PAGE,
+        cursor_scope=scope,
+    )
 
 
 def answers_for_participant(

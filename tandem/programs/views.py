@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts.http import request_user as _user
+from tandem.core.pagination import PAGE_PARAMS
 from tandem.organizations.selectors import organizations_where_coordinating
 from tandem.programs import selectors, services
 from tandem.programs.forms import (
@@ -356,9 +357,10 @@ def participant_list(request: HttpRequest, program_id: int) -> HttpResponse:
             status=form.cleaned_data["status"],
             answers=form.answer_filters(),
         )
-    page = selectors.participants_page(program, filters, request.GET.get("page"))
+    page = selectors.participants_page(program, filters, request.GET)
     query = request.GET.copy()
-    query.pop("page", None)
+    for place in ("page", *PAGE_PARAMS):
+        query.pop(place, None)
     return render(
         request,
         "programs/participant_list.html",

@@ -94,29 +94,70 @@ class ParticipantListTests(TestCase):
         self.assertIn("a_gender", form.fields)
         self.assertNotIn("a_goals", form.fields)  # multiple choice
 
-    def test_pages_keep_the_filters(self):
-        program = self.p.program
-        per_page = settings.PARTICIPANTS_PER_PAGE
+    def add_extras(self, count: int) -> list[Participant]:
         now = timezone.now()
         User.objects.bulk_create(
             User(email=f"extra{i:03d}@northwind.example", full_name=f"Extra {i:03d}")
-            for i in range(per_page + 5)
+            for i in range(count)
         )
         Participant.objects.bulk_create(
-            Participant(program=program, user=u, role="mentee", status="joined", joined_at=now)
+            Participant(
+                program=self.p.program, user=u, role="mentee", status="joined", joined_at=now
+            )
             for u in User.objects.filter(email__startswith="extra")
         )
-        first = self.client.get(self.url, {"q": "extra"})
-        self.assertEqual(len(first.context["page"].object_list), per_page)
-        self.assertContains(first, "Page 1 of 2")
-        self.assertContains(first, 'href="?q=extra&amp;page=2"')
-        second = self.client.get(self.url, {"q": "extra", "page": "2"})
-        self.assertEqual(
-            [p.user.full_name for p in second.context["page"].object_list],
-            [f"Extra {i:03d}" for i in range(per_page, per_page + 5)],
+        return list(
+            self.p.program.participants.filter(user__email__startswith="extra").order_by(
+                "user__email"
+            )
         )
-        # A page past the end shows the last one rather than an error.
-        self.assertEqual(self.client.get(self.url, {"page": "99"}).status_code, 200)
+
+    def test_pages_follow_on_and_keep_the_filters(self):
+        per_page = settings.PARTICIPANTS_PER_PAGE
+        extras = self.add_extras(2 * per_page + 5)
+        expected = [f"Extra {i:03d}" for i in range(2 * per_page + 5)]
+        first = self.client.get(self.url, {"q": "extra"})
+        self.assertEqual(self.names(q="extra"), expected[:per_page])
+        self.assertContains(first, f"{2 * per_page + 5} participants")
+        # Links carry the search and the last row shown (its id, never its name or email).
+        last_shown = extras[per_page - 1].pk
+        self.assertContains(first, f'href="?q=extra&amp;after={last_shown}" rel="next"')
+        self.assertNotContains(first, 'rel="prev"')
+        second = self.names(q="extra", after=str(last_shown))
+        self.assertEqual(second, expected[per_page : 2 * per_page])
+        third = self.client.get(self.url, {"q": "extra", "after": str(extras[2 * per_page - 1].pk)})
+        self.assertEqual(
+            [p.user.full_name for p in third.context["page"].object_list], expected[2 * per_page :]
+        )
+        self.assertNotContains(third, 'rel="next"')
+        # Back from the third page is the second; back from the second is the first.
+        back = self.names(q="extra", before=str(extras[2 * per_page].pk))
+        self.assertEqual(back, expected[per_page : 2 * per_page])
+        start = self.client.get(self.url, {"q": "extra", "before": str(extras[per_page].pk)})
+        self.assertEqual(
+            [p.user.full_name for p in start.context["page"].object_list], expected[:per_page]
+        )
+        self.assertNotContains(start, 'rel="prev"')
+        self.assertEqual(self.names(q="extra", last="1"), expected[-per_page:])
+
+    def test_a_cursor_that_left_the_filtered_list_still_marks_the_place(self):
+        per_page = settings.PARTICIPANTS_PER_PAGE
+        extras = self.add_extras(per_page + 5)
+        Participant.objects.filter(pk=extras[9].pk).update(status="withdrawn")
+        self.assertEqual(
+            self.names(status="joined", q="extra", after=str(extras[9].pk))[:2],
+            ["Extra 010", "Extra 011"],
+        )
+
+    def test_a_bad_cursor_shows_the_first_page(self):
+        outsider = Participant.objects.create(
+            program=self.p.globex_program, user=self.p.outsider, role="mentee", status="joined"
+        )
+        first = self.names()
+        for cursor in ("abc", "-3", "99999999", "9" * 40, str(outsider.pk)):
+            with self.subTest(cursor=cursor):
+                self.assertEqual(self.names(after=cursor), first)
+                self.assertEqual(self.names(before=cursor), first)
 
 
 class ParticipantDetailTests(TestCase):
