@@ -277,19 +277,12 @@ class PairSource:
             rows, counts = rows[counts > 0], counts[counts > 0]
             if len(rows) == 0:
                 continue
-            # Short prefixes (most flagged mentees) are yielded pair by pair: few pairs.
+            # Short prefixes (most flagged mentees) are re-scored approximately as they are.
             short = counts <= SHORT_PREFIX
             if short.any():
-                some, widths = rows[short], counts[short]
-                total = int(widths.sum())
-                mentee = np.repeat(some, widths)
-                offset = np.arange(total) - np.repeat(np.cumsum(widths) - widths, widths)
-                mentor = by_level[offset]
-                with np.errstate(invalid="ignore"):
-                    level = row_level[mentee] + col_level[mentor]
-                    hit = np.minimum(rb[mentee], cb[mentor]) > level
-                if hit.any():
-                    yield mentee[hit], mentor[hit]
+                yield from self._prefix_suspects(
+                    rows[short], counts[short], by_level, rb, cb, row_level, col_level, chunk
+                )
                 rows, counts = rows[~short], counts[~short]
                 if len(rows) == 0:
                     continue
@@ -306,26 +299,50 @@ class PairSource:
             stored = rows[still == 0]
             if len(stored):
                 yield from self._stored_suspects(stored, rb, cb, row_level, col_level)
-            rows, counts = rows[still > 0], counts[still > 0]
-            order = np.argsort(-counts, kind="stable")
-            rows, counts = rows[order], counts[order]
-            # Those mentees' prefixes are re-scored approximately (a matrix product, fast) and
-            # only the pairs whose approximate score could still exceed the level are yielded.
-            start = 0
-            while start < len(rows):
-                width = int(counts[start])
-                step = max(1, chunk // width)
-                part = rows[start : start + step]
-                start += step
-                sub = np.sort(by_level[:width])
-                approx, ok = fast.block(part, sub)
-                level = row_level[part][:, None] + col_level[sub][None, :]
-                with np.errstate(invalid="ignore"):
-                    hit = ok & (approx.astype(np.float64) + fast.eps > level)
-                    hit &= np.minimum(rb[part][:, None], cb[sub][None, :]) > level
-                r, c = np.nonzero(hit)
-                if len(r):
-                    yield part[r], sub[c]
+            yield from self._prefix_suspects(
+                rows[still > 0], counts[still > 0], by_level, rb, cb, row_level, col_level, chunk
+            )
+
+    def _prefix_suspects(
+        self,
+        rows: np.ndarray,
+        counts: np.ndarray,
+        by_level: np.ndarray,
+        rb: np.ndarray,
+        cb: np.ndarray,
+        row_level: np.ndarray,
+        col_level: np.ndarray,
+        chunk: int,
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Suspects among each row's prefix `by_level[:count]`, by approximate scores.
+
+        The prefixes are re-scored approximately (matrix products over rows of similar prefix
+        length, so little is wasted) and only the pairs whose approximate score could still
+        exceed the level (approx + eps > level) are yielded. Columns past a row's own prefix
+        have a level at or above its bound, so they are never yielded.
+        """
+        if len(rows) == 0:
+            return
+        fast = self.fast()
+        order = np.argsort(-counts, kind="stable")
+        rows, counts = rows[order], counts[order]
+        start = 0
+        while start < len(rows):
+            width = int(counts[start])
+            # Rows down to half this width share the block (at most half of it is wasted).
+            end = int(np.searchsorted(-counts, -(width // 2), side="right"))
+            end = min(max(end, start + 1), start + max(1, chunk // width))
+            part = rows[start:end]
+            start = end
+            sub = np.sort(by_level[:width])
+            approx, ok = fast.block(part, sub)
+            level = row_level[part][:, None] + col_level[sub][None, :]
+            with np.errstate(invalid="ignore"):
+                hit = ok & (approx.astype(np.float64) + fast.eps > level)
+                hit &= np.minimum(rb[part][:, None], cb[sub][None, :]) > level
+            r, c = np.nonzero(hit)
+            if len(r):
+                yield part[r], sub[c]
 
     def _refine(self, rows: np.ndarray, cols: np.ndarray, chunk: int) -> None:
         """Remember each row's best REFINED approximate pairs in its group and bound the rest."""

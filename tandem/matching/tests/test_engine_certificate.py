@@ -301,3 +301,49 @@ def test_many_equal_scores_keep_the_certificate(monkeypatch):
         assert result["stats"]["matched"] == count
         if objective == "total":
             assert sum(round(m["score"] * 1e6) for m in result["matches"]) == total
+
+
+@pytest.mark.parametrize("short_prefix", [256, 0])
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("seed", range(3))
+def test_suspects_include_every_pruned_pair_above_the_level(monkeypatch, short_prefix, kind, seed):
+    """The certificate's suspects (approximate prefilter included) cover every real violator."""
+    monkeypatch.setattr(candidates, "SHORT_PREFIX", short_prefix)
+    monkeypatch.setattr(candidates, "REFINED", 2)
+    rng = random.Random(3000 + seed)
+    document = stress_document(rng, 80, 50, kind, "total")
+    document.pop("min_score", None)
+    document.pop("forbidden", None)
+    problem = parse_problem(document)
+    model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
+    n, m = len(problem.mentees), len(problem.mentors)
+    usable_e = np.array([p.capacity > 0 for p in problem.mentees])
+    usable_r = np.array([p.capacity > 0 for p in problem.mentors])
+    context = candidates.Context(
+        n_mentees=n,
+        n_mentors=m,
+        mentee_usable=usable_e,
+        mentor_usable=usable_r,
+        forbidden_keys=np.zeros(0, dtype=np.int64),
+        pinned_keys=np.zeros(0, dtype=np.int64),
+        min_score=0.0,
+    )
+    source = candidates.PairSource(context, model=model)
+    kept = source.scan(1 + seed)
+    exact, ok = model.block(slice(None), slice(None))
+    ok &= usable_e[:, None] & usable_r[None, :]
+    ok[kept.mentee, kept.mentor] = False  # only pruned pairs need the certificate
+    nprng = np.random.default_rng(seed)
+    for _ in range(3):  # later rounds go through the remembered rows
+        row_level = nprng.uniform(0, 6e5, n)
+        col_level = nprng.uniform(-1e5, 2e5, m)
+        col_level[nprng.random(m) < 0.2] = np.inf
+        found = np.zeros((n, m), dtype=bool)
+        for mentee, mentor in source.suspects(kept, row_level, col_level):
+            found[mentee, mentor] = True
+        violators = ok & (exact > row_level[:, None] + col_level[None, :])
+        assert violators.any() or kind == "ties"
+        assert not (violators & ~found).any()
+        # The approximate prefilter leaves out the pairs that clearly cannot violate.
+        near = exact + 2 * source.fast().eps > row_level[:, None] + col_level[None, :]
+        assert not (found & ~near & ok).any()
