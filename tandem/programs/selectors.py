@@ -7,10 +7,10 @@ so that a page never tells an outsider that an object exists.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
-from django.db.models import Count, JSONField, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, F, JSONField, Prefetch, Q, QuerySet, Value
 from django.http import Http404
 
 from tandem.accounts.models import User
@@ -164,19 +164,30 @@ class ParticipantFilters:
 PARTICIPANT_ORDER = ("user__full_name", "user__email", "pk")
 
 
+@dataclass(frozen=True)
+class ParticipantRow:
+    """What the participants list shows of one participant."""
+
+    pk: int
+    name: str  # the email when no name is known
+    email: str
+    role: str  # the label, e.g. "Mentor and mentee"
+    status: str  # the label
+    capacity: int | None  # None for mentees, who have none
+
+
 def participants_page(
     program: Program, filters: ParticipantFilters, params: Mapping[str, str]
-) -> KeysetPage[Participant]:
+) -> KeysetPage[ParticipantRow]:
     """One page of a program's participants in name order, filtered; a constant number of queries.
 
     Keyset pages (`tandem.core.pagination`): with the users' (full_name, email, id) index a page
     deep in a 20,000-person list costs what the first one does.
     """
     scope = Participant.objects.filter(program=program)
-    participants = (
-        scope.select_related("user")
-        # Only the columns the list shows.
-        .only("role", "status", "capacity", "user__full_name", "user__email")
+    # Only the columns the list shows, as plain rows (no model instances to build).
+    participants = scope.annotate(name=F("user__full_name"), email=F("user__email")).values_list(
+        "pk", "name", "email", "role", "status", "capacity", named=True
     )
     if filters.search:
         participants = participants.filter(
@@ -194,13 +205,26 @@ def participants_page(
             question=question, prefix=answer_value_prefix(chosen), value=choice
         )
         participants = participants.filter(pk__in=matching.values("participant_id"))
-    return keyset_page(
+    page = keyset_page(
         participants,
         order=PARTICIPANT_ORDER,
         params=params,
         per_page=settings.PARTICIPANTS_PER_PAGE,
         cursor_scope=scope,
     )
+    roles, statuses = dict(ParticipantRole.choices), dict(ParticipantStatus.choices)
+    rows = [
+        ParticipantRow(
+            pk=row.pk,
+            name=row.name or row.email,
+            email=row.email,
+            role=roles[row.role],
+            status=statuses[row.status],
+            capacity=row.capacity if row.role != ParticipantRole.MENTEE else None,
+        )
+        for row in page.object_list
+    ]
+    return replace(page, object_list=rows)
 
 
 def answers_for_participant(

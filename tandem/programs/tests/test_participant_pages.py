@@ -51,7 +51,7 @@ class ParticipantListTests(TestCase):
     def names(self, **query: str) -> list[str]:
         response = self.client.get(self.url, query)
         self.assertEqual(response.status_code, 200)
-        return [p.user.full_name for p in response.context["page"].object_list]
+        return [row.name for row in response.context["page"].object_list]
 
     def test_everyone_in_name_order(self):
         self.assertEqual(
@@ -66,6 +66,31 @@ class ParticipantListTests(TestCase):
                 "Marco Mentor",
                 "Mia Mentee",
             ],
+        )
+
+    def test_each_row_links_to_the_participant_and_shows_role_status_and_capacity(self):
+        ada = Participant.objects.get(user__email="ada@northwind.example")
+        ben = Participant.objects.get(user__email="ben@northwind.example")
+        response = self.client.get(self.url, {"q": "northwind"})
+        detail = reverse("programs:participant", args=[self.p.program.pk, ada.pk])
+        self.assertContains(response, f'<a href="{detail}">Ada Lovelace</a>', html=True)
+        self.assertEqual(self.client.get(detail).status_code, 200)
+        self.assertContains(
+            response,
+            '<tr><td><a href="{}">Ben Okri</a></td><td>ben@northwind.example</td>'
+            "<td>Mentee</td><td>Joined</td><td>—</td></tr>".format(
+                reverse("programs:participant", args=[self.p.program.pk, ben.pk])
+            ),
+            html=True,
+        )
+        farah = Participant.objects.get(user__email="farah@northwind.example")
+        self.assertContains(
+            response,
+            '<tr><td><a href="{}">Farah Khan</a></td><td>farah@northwind.example</td>'
+            "<td>Mentor</td><td>Invited</td><td>1</td></tr>".format(
+                reverse("programs:participant", args=[self.p.program.pk, farah.pk])
+            ),
+            html=True,
         )
 
     def test_search_by_name_or_email_in_any_case(self):
@@ -127,7 +152,7 @@ class ParticipantListTests(TestCase):
         self.assertEqual(second, expected[per_page : 2 * per_page])
         third = self.client.get(self.url, {"q": "extra", "after": str(extras[2 * per_page - 1].pk)})
         self.assertEqual(
-            [p.user.full_name for p in third.context["page"].object_list], expected[2 * per_page :]
+            [row.name for row in third.context["page"].object_list], expected[2 * per_page :]
         )
         self.assertNotContains(third, 'rel="next"')
         # Back from the third page is the second; back from the second is the first.
@@ -135,7 +160,7 @@ class ParticipantListTests(TestCase):
         self.assertEqual(back, expected[per_page : 2 * per_page])
         start = self.client.get(self.url, {"q": "extra", "before": str(extras[per_page].pk)})
         self.assertEqual(
-            [p.user.full_name for p in start.context["page"].object_list], expected[:per_page]
+            [row.name for row in start.context["page"].object_list], expected[:per_page]
         )
         self.assertNotContains(start, 'rel="prev"')
         self.assertEqual(self.names(q="extra", last="1"), expected[-per_page:])
