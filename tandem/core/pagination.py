@@ -14,11 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-T = TypeVar("T", bound=Model)
+
+class HasPk(Protocol):
+    """A model instance, or a row of values_list("pk", ..., named=True)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+
+T = TypeVar("T", bound=HasPk)
 
 AFTER = "after"
 BEFORE = "before"
@@ -66,12 +74,12 @@ def _beyond(order: Sequence[str], key: Sequence[Any], *, forward: bool) -> Q:
 
 
 def keyset_page(
-    queryset: QuerySet[T],
+    queryset: QuerySet[Any, T],
     *,
     order: Sequence[str],
     params: Mapping[str, str],
     per_page: int,
-    cursor_scope: QuerySet[T] | None = None,
+    cursor_scope: QuerySet[Any, Any] | None = None,
 ) -> KeysetPage[T]:
     """One page of `queryset` in `order`, chosen by `params` (a request's GET).
 

@@ -7,7 +7,7 @@ so that a page never tells an outsider that an object exists.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, F, JSONField, Prefetch, Q, QuerySet, Value
@@ -224,7 +224,7 @@ def participants_page(
         )
         for row in page.object_list
     ]
-    return replace(page, object_list=rows)
+    return KeysetPage(rows, page.count, page.next_cursor, page.previous_cursor)
 
 
 def answers_for_participant(
