@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -43,9 +45,11 @@ def manual_start(request: HttpRequest, program_id: int) -> HttpResponse:
     """Pick the mentee to match: unmatched mentees, searchable."""
     program = get_program_for_coordinator(_user(request), program_id)
     query = request.GET.get("q", "").strip()
-    page = selectors.unmatched_mentees_page(program, query, request.GET.get("page"))
+    page = selectors.unmatched_mentees_page(program, query, request.GET)
     return render(
-        request, "matching/manual_start.html", {"program": program, "page": page, "q": query}
+        request,
+        "matching/manual_start.html",
+        {"program": program, "page": page, "q": query, "query": urlencode({"q": query})},
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.db.models import Count, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from tandem.accounts.models import User
+from tandem.core.pagination import KeysetPage, keyset_page
 from tandem.matching.models import DraftMatch, DraftStatus, MatchRequest, MatchRun, PairRule
 from tandem.matching.problems import EMAIL_ATTRIBUTE, Segment, build_problem, rules_for
 from tandem.mentorships.selectors import (
@@ -163,21 +165,31 @@ def with_participants(entries: list[dict[str, Any]], *, key: str) -> list[dict[s
     return [{**e, "participant": people[int(e[key])]} for e in entries if int(e[key]) in people]
 
 
-def unmatched_mentees_page(program: Program, query: str, page_number: str | int | None) -> Page:
-    """Joined mentees of the program without an open relationship, searchable by name or email."""
+def unmatched_mentees_page(
+    program: Program, query: str, params: Mapping[str, str]
+) -> KeysetPage[Participant]:
+    """Joined mentees of the program without an open relationship, searchable by name or email.
+
+    Keyset pages in name order (`tandem.core.pagination`), as the participants list.
+    """
     matched = matched_participant_ids(program)
     mentees = (
         Participant.objects.filter(program=program, status=ParticipantStatus.JOINED)
         .mentees()
         .exclude(pk__in=matched)
         .select_related("user")
-        .order_by("user__full_name", "user__email", "pk")
     )
     if query:
         mentees = mentees.filter(
             Q(user__full_name__icontains=query) | Q(user__email__icontains=query)
         )
-    return Paginator(mentees, DRAFTS_PER_PAGE).get_page(page_number)
+    return keyset_page(
+        mentees,
+        order=("user__full_name", "user__email", "pk"),
+        params=params,
+        per_page=DRAFTS_PER_PAGE,
+        cursor_scope=program.participants.all(),
+    )
 
 
 def mentor_load(mentor: Participant) -> dict[str, int]:

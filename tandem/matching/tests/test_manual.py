@@ -15,6 +15,7 @@ from django.urls import reverse
 from tandem.core.testing import make_personas
 from tandem.matching import services
 from tandem.matching.models import Criterion
+from tandem.matching.selectors import DRAFTS_PER_PAGE
 from tandem.matching.tests.people import add_mentor, add_person
 from tandem.mentorships.models import MatchSource, MemberRole, Relationship
 from tandem.mentorships.services import MatchRefused, Override, relationship_create
@@ -256,3 +257,26 @@ class ManualMatchTests(TestCase):
         everyone = self.client.get(url, {"all": "1"})
         self.assertEqual(names.findall(everyone.text), ["Sol", "Tom", "Uma", "Marco Mentor"])
         self.assertContains(everyone, "Excluded by Same department", count=2)
+
+
+class ManualStartPagesTests(TestCase):
+    def test_unmatched_mentees_page_by_name_keeping_the_search(self):
+        p = make_personas()
+        program = p.program
+        for i in range(DRAFTS_PER_PAGE + 3):
+            add_person(program, f"pick{i:03d}@northwind.example", name=f"Pick {i:03d}")
+        self.client.force_login(p.coordinator)
+        url = reverse("matching:manual", args=[program.pk])
+        first = self.client.get(url, {"q": "pick"})
+        names = re.findall(r">(Pick \d{3})</a>", first.text)
+        self.assertEqual(names, [f"Pick {i:03d}" for i in range(DRAFTS_PER_PAGE)])
+        self.assertContains(first, f"{DRAFTS_PER_PAGE + 3} mentees without a match")
+        last_shown = program.participants.get(user__full_name=f"Pick {DRAFTS_PER_PAGE - 1:03d}")
+        self.assertContains(first, f'href="?q=pick&amp;after={last_shown.pk}" rel="next"')
+        second = self.client.get(url, {"q": "pick", "after": str(last_shown.pk)})
+        self.assertEqual(
+            re.findall(r">(Pick \d{3})</a>", second.text),
+            [f"Pick {i:03d}" for i in range(DRAFTS_PER_PAGE, DRAFTS_PER_PAGE + 3)],
+        )
+        self.assertNotContains(second, 'rel="next"')
+        self.assertContains(second, 'rel="prev"')
