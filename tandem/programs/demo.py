@@ -232,8 +232,11 @@ def random_answers(rng: random.Random, role: str) -> dict[str, Any]:
 
 
 def person_names(rng: random.Random, count: int) -> Iterator[str]:
-    for _ in range(count):
-        yield f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    """`count` names, all different up to len(FIRST) * len(LAST) (729), then round again."""
+    names = [f"{first} {last}" for first in FIRST for last in LAST]
+    rng.shuffle(names)
+    for i in range(count):
+        yield names[i % len(names)]
 
 
 @dataclass
