@@ -19,6 +19,11 @@ from .scoring import ScoringModel
 BLOCK_CELLS = 1_000_000
 REFINED = 96  # pairs remembered per row rescanned by the certificate
 SHORT_PREFIX = 256  # suspects of a mentee with at most this many are scored exactly, one by one
+# At most this many suspects per mentee, and as many added per mentor, are examined in a round
+# (the most promising first); the rest wait for the next round. Without the cap a candidate set
+# far from the optimum (say, too few pairs: every mentee's top pairs at the same few mentors)
+# would turn millions of pairs into violators at once.
+CAP = 24
 NEG = -np.inf
 
 
@@ -84,6 +89,13 @@ class PairSource:
         # Rows rescanned once by the certificate: their best pairs and a bound on the rest.
         self._refined: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._refined_bound = np.full(context.n_mentees, np.nan)
+        # Pairs the certificate scored exactly and found not allowed (sorted keys): never again.
+        self._rejected = np.zeros(0, dtype=np.int64)
+        # Pairs found scoring below the current floor (and that floor): skipped while it holds.
+        self._floor = NEG
+        self._margin = 0.0
+        self._below: tuple[float, np.ndarray] = (NEG, np.zeros(0, dtype=np.int64))
+        self.capped = 0  # mentees whose suspects were capped in the last `suspects` call
 
     # -- blocks ------------------------------------------------------------------------------
     def block(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -243,18 +255,31 @@ class PairSource:
         row_level: np.ndarray,
         col_level: np.ndarray,
         chunk: int = 500_000,
+        floor: float = NEG,
+        margin: float = 0.0,
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Pruned pairs the bounds cannot rule out: min(row_bound, col_bound) > row + col level.
+
+        Pairs that provably score below `floor` are left out too. With a `margin`, pairs that
+        may score within `margin` below the level are suspects as well. Rows capped (see
+        `_prefix_suspects`) are counted in `self.capped`: each has a pair surely above the level.
 
         Every allowed pair outside the candidates lies in some group's rows x cols (the grouping
         rules are required rules) and scores at most min(row_bound[i], col_bound[j]), so any pair
         not yielded here provably scores <= row_level[i] + col_level[j]. Yields (mentees,
         mentors) arrays of at most about `chunk` pairs; candidate pairs may be among them.
         """
+        self.capped = 0
+        self._floor = floor
+        self._margin = margin
         if self.explicit is not None:
             return
         fast = self.fast()
+        ctx = self.context
         rb, cb = candidates.row_bound, candidates.col_bound
+        # Pairs with a mentee or mentor without capacity left are never allowed to be used.
+        row_level = np.where(ctx.mentee_usable, row_level - margin, np.inf)
+        col_level = np.where(ctx.mentor_usable, col_level, np.inf)
         for group in fast.groups:
             rows, cols = group.rows, group.cols
             if len(rows) == 0 or len(cols) == 0:
@@ -281,7 +306,7 @@ class PairSource:
             short = counts <= SHORT_PREFIX
             if short.any():
                 yield from self._prefix_suspects(
-                    rows[short], counts[short], by_level, rb, cb, row_level, col_level, chunk
+                    rows[short], counts[short], by_level, candidates, row_level, col_level, chunk
                 )
                 rows, counts = rows[~short], counts[~short]
                 if len(rows) == 0:
@@ -300,7 +325,13 @@ class PairSource:
             if len(stored):
                 yield from self._stored_suspects(stored, rb, cb, row_level, col_level)
             yield from self._prefix_suspects(
-                rows[still > 0], counts[still > 0], by_level, rb, cb, row_level, col_level, chunk
+                rows[still > 0],
+                counts[still > 0],
+                by_level,
+                candidates,
+                row_level,
+                col_level,
+                chunk,
             )
 
     def _prefix_suspects(
@@ -308,8 +339,7 @@ class PairSource:
         rows: np.ndarray,
         counts: np.ndarray,
         by_level: np.ndarray,
-        rb: np.ndarray,
-        cb: np.ndarray,
+        candidates: Candidates,
         row_level: np.ndarray,
         col_level: np.ndarray,
         chunk: int,
@@ -319,11 +349,15 @@ class PairSource:
         The prefixes are re-scored approximately (matrix products over rows of similar prefix
         length, so little is wasted) and only the pairs whose approximate score could still
         exceed the level (approx + eps > level) are yielded. Columns past a row's own prefix
-        have a level at or above its bound, so they are never yielded.
+        have a level at or above its bound, so they are never yielded. A row with more than CAP
+        such pairs (candidates and known non-allowed pairs aside) yields its CAP most promising
+        ones (largest approx - level) and counts in `self.capped`.
         """
         if len(rows) == 0:
             return
         fast = self.fast()
+        ctx = self.context
+        rb, cb = candidates.row_bound, candidates.col_bound
         order = np.argsort(-counts, kind="stable")
         rows, counts = rows[order], counts[order]
         start = 0
@@ -338,8 +372,33 @@ class PairSource:
             approx, ok = fast.block(part, sub)
             level = row_level[part][:, None] + col_level[sub][None, :]
             with np.errstate(invalid="ignore"):
-                hit = ok & (approx.astype(np.float64) + fast.eps > level)
+                hit = ok & (approx.astype(np.float64) + fast.eps > np.maximum(level, self._floor))
                 hit &= np.minimum(rb[part][:, None], cb[sub][None, :]) > level
+            if len(part) and int(hit.sum(axis=1).max()) > CAP:
+                below = self._below[1] if self._below[0] == self._floor else self._rejected[:0]
+                excluded = (candidates.keys, self._rejected, below)
+                for keys in (*excluded, ctx.forbidden_keys, ctx.pinned_keys):
+                    _clear_rows(hit, part, sub, keys, ctx.n_mentors)
+                over = hit.sum(axis=1) > CAP
+                if over.any():
+                    # How surely a pair is a violator: above the level itself and the floor.
+                    with np.errstate(invalid="ignore"):
+                        above = np.minimum(
+                            approx[over] - level[over] - self._margin, approx[over] - self._floor
+                        )
+                        slack = np.where(hit[over], above, NEG)
+                    top, values, _ = row_tops(slack, CAP)
+                    # A row with a pair surely above the level and the floor (by more than eps)
+                    # is not proven this round anyway: only its CAP best are examined. Other
+                    # rows are examined in full (exactly tied pairs abound in coarse problems;
+                    # they are not violators and must not hold up the proof).
+                    sure = values.max(axis=1) - fast.eps > 0
+                    if sure.any():
+                        kept = np.zeros((int(sure.sum()), slack.shape[1]), dtype=bool)
+                        np.put_along_axis(kept, top[sure], values[sure] > NEG, axis=1)
+                        rows_over = np.flatnonzero(over)[sure]
+                        hit[rows_over] = kept
+                        self.capped += len(rows_over)
             r, c = np.nonzero(hit)
             if len(r):
                 yield part[r], sub[c]
@@ -397,35 +456,65 @@ class PairSource:
     ) -> int:
         """Score the suspects exactly; add those scoring > row + col level (and >= floor).
 
-        Returns the number of violators (pairs above the level). With a `margin`, pairs within
-        `margin` below the level are added as well when there is any violator (they are not
-        counted as violators); with no violator nothing is added.
+        Returns the number of violators (pairs above the level), plus the number of mentees
+        whose suspects were capped (so 0 means proven). With a `margin`, pairs within `margin`
+        below the level are added as well when there is any violator (they are not counted as
+        violators); with no violator nothing is added. When suspects were capped, every
+        examined allowed pair (>= floor) may join, at most CAP per mentor (largest score -
+        level first): the next round goes on from there.
         """
         m = self.context.n_mentors
         found_i: list[np.ndarray] = []
         found_j: list[np.ndarray] = []
         found_s: list[np.ndarray] = []
+        found_slack: list[np.ndarray] = []
+        found_bad: list[np.ndarray] = []
+        rejected: list[np.ndarray] = []
         violators = 0
-        for mentee, mentor in self.suspects(candidates, row_level - margin, col_level):
+        below: list[np.ndarray] = []
+        for mentee, mentor in self.suspects(
+            candidates, row_level, col_level, floor=floor, margin=margin
+        ):
             keys = mentee * m + mentor
             new = ~sorted_member(keys, candidates.keys)
-            mentee, mentor = mentee[new], mentor[new]
+            mentee, mentor, keys = mentee[new], mentor[new], keys[new]
             if len(mentee) == 0:
                 continue
             score, ok = pair_scores(self, mentee, mentor)
+            rejected.append(keys[~ok])
+            below.append(keys[ok & (score < floor)])
             with np.errstate(invalid="ignore"):
                 level = row_level[mentee] + col_level[mentor]
                 violators += int((ok & (score > level) & (score >= floor)).sum())
                 bad = ok & (score > level - margin) & (score >= floor)
-            found_i.append(mentee[bad])
-            found_j.append(mentor[bad])
-            found_s.append(score[bad])
-        # Nothing is added without a violator: the caller's solution stays aligned and proven.
-        if violators and sum(len(x) for x in found_i):
-            candidates.add(
-                np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_s), m
-            )
-        return violators
+                usable = ok & (score >= floor)
+            found_i.append(mentee[usable])
+            found_j.append(mentor[usable])
+            found_s.append(score[usable])
+            found_slack.append((score - level)[usable])
+            found_bad.append(bad[usable])
+        capped = self.capped
+        if rejected:
+            self._rejected = np.union1d(self._rejected, np.concatenate(rejected))
+            known = self._below[1] if self._below[0] == floor else self._rejected[:0]
+            self._below = (floor, np.union1d(known, np.concatenate(below)))
+        if not found_i or not (violators or capped):
+            # Nothing is added without a violator: the caller's solution stays aligned, proven.
+            return violators + capped
+        mentee, mentor = np.concatenate(found_i), np.concatenate(found_j)
+        score = np.concatenate(found_s)
+        if capped:
+            # The most promising pairs of each mentor (largest slack, then mentee order).
+            slack = np.concatenate(found_slack)
+            order = np.lexsort((mentee, -slack, mentor))
+            mentee, mentor, score = mentee[order], mentor[order], score[order]
+            starts = np.searchsorted(mentor, np.arange(m + 1))
+            chosen = np.arange(len(mentor)) - starts[mentor] < CAP
+        else:
+            chosen = np.concatenate(found_bad)
+        if chosen.any():
+            candidates.add(mentee[chosen], mentor[chosen], score[chosen], m)
+        return violators + capped
 
 
 def row_tops(values: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -518,6 +607,26 @@ class _ColumnTops:
         bound = np.where(bound > NEG, bound + eps, NEG)
         chosen = rank < self.keep
         return rows[chosen], cols[chosen], bound
+
+
+def _clear_rows(
+    mask: np.ndarray, rows: np.ndarray, cols: np.ndarray, keys: np.ndarray, width: int
+) -> None:
+    """Clear the listed pairs (sorted keys row * width + col) in a block of `rows` x sorted cols."""
+    if len(keys) == 0 or len(rows) == 0 or len(cols) == 0:
+        return
+    low = np.searchsorted(keys, rows * width)
+    high = np.searchsorted(keys, (rows + 1) * width)
+    counts = high - low
+    total = int(counts.sum())
+    if total == 0:
+        return
+    block_row = np.repeat(np.arange(len(rows)), counts)
+    offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    col = keys[np.repeat(low, counts) + offset] % width
+    position = np.minimum(np.searchsorted(cols, col), len(cols) - 1)
+    inside = cols[position] == col
+    mask[block_row[inside], position[inside]] = False
 
 
 def sorted_member(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:

@@ -44,6 +44,12 @@ from .scoring import (
 
 MICRO = 1e6  # pico-points per micro-point
 MAX_GROUPS = 1024  # more groups would be too small for efficient matrix products
+# Tie-breaking jitter (micro-points) added to every approximate score: a few seeded random
+# feature columns, so that each mentee orders equally scored mentors differently (and each mentor
+# its mentees). Without it, on coarse criteria every mentee's candidates would be the same few
+# tied mentors. It is part of the error bound: exact <= approx + eps and approx <= exact + eps.
+JITTER = 4.0
+JITTER_DIMS = 4
 
 
 @dataclass
@@ -123,8 +129,19 @@ class FastScorer:
             if right
             else np.zeros((m, 1), dtype=np.float32)
         )
+        if JITTER > 0 and n and m:
+            rng = np.random.default_rng(20240611)
+            self.left = np.ascontiguousarray(
+                np.hstack([self.left, rng.random((n, JITTER_DIMS), dtype=np.float32)])
+                * np.concatenate(
+                    [np.ones(self.left.shape[1]), np.full(JITTER_DIMS, JITTER / JITTER_DIMS)]
+                ).astype(np.float32)
+            )
+            self.right = np.ascontiguousarray(
+                np.hstack([self.right, rng.random((m, JITTER_DIMS), dtype=np.float32)])
+            )
         dims = self.left.shape[1] + len(self.exact_terms) + len(self.sparse_different) + 4
-        self.eps = 2.0 + 2.0 * dims * 2.0**-24 * 1.001 * MICRO
+        self.eps = 2.0 + 2.0 * dims * 2.0**-24 * 1.001 * MICRO + JITTER
         self.mentee_masks: list[tuple[np.ndarray, np.ndarray]] = []  # (codes n, ok codes x m)
         self.groups = self._groups(mentee_rules)
 

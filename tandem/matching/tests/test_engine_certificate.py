@@ -211,6 +211,7 @@ KINDS = ["plain", "ties", "skewed", "blocked", "floor"]
 @pytest.mark.parametrize("seed", range(3))
 def test_total_with_tiny_candidate_lists_matches_dense_optimum(monkeypatch, keep, kind, seed):
     monkeypatch.setattr(bipartite, "KEEP", keep)
+    monkeypatch.setattr(candidates, "CAP", [1, 3, 1000][seed])  # suspects capped per round
     if seed == 2:
         monkeypatch.setattr(fastscan, "MAX_GROUPS", 1)  # required rules as per-block masks
     if seed >= 1:  # suspects through rescans and remembered rows, not pair by pair
@@ -234,6 +235,7 @@ def test_total_with_tiny_candidate_lists_matches_dense_optimum(monkeypatch, keep
 @pytest.mark.parametrize("seed", range(2))
 def test_fair_with_tiny_candidate_lists_matches_dense_bottleneck(monkeypatch, keep, kind, seed):
     monkeypatch.setattr(bipartite, "KEEP", keep)
+    monkeypatch.setattr(candidates, "CAP", [1, 1000][seed])  # suspects capped per round
     if seed == 1:
         monkeypatch.setattr(candidates, "SHORT_PREFIX", 0)
         monkeypatch.setattr(candidates, "REFINED", 1)
@@ -308,6 +310,7 @@ def test_many_equal_scores_keep_the_certificate(monkeypatch):
 @pytest.mark.parametrize("seed", range(3))
 def test_suspects_include_every_pruned_pair_above_the_level(monkeypatch, short_prefix, kind, seed):
     """The certificate's suspects (approximate prefilter included) cover every real violator."""
+    monkeypatch.setattr(candidates, "CAP", 10**9)
     monkeypatch.setattr(candidates, "SHORT_PREFIX", short_prefix)
     monkeypatch.setattr(candidates, "REFINED", 2)
     rng = random.Random(3000 + seed)
@@ -347,3 +350,81 @@ def test_suspects_include_every_pruned_pair_above_the_level(monkeypatch, short_p
         # The approximate prefilter leaves out the pairs that clearly cannot violate.
         near = exact + 2 * source.fast().eps > row_level[:, None] + col_level[None, :]
         assert not (found & ~near & ok).any()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_capped_suspects_take_the_most_promising_pairs_per_mentee(monkeypatch, kind):
+    """With more suspects than CAP, a mentee yields only its CAP best and is counted as capped."""
+    monkeypatch.setattr(candidates, "CAP", 2)
+    rng = random.Random(4000)
+    document = stress_document(rng, 80, 50, kind, "total")
+    problem = parse_problem(document)
+    model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
+    n, m = len(problem.mentees), len(problem.mentors)
+    context = candidates.Context(
+        n_mentees=n,
+        n_mentors=m,
+        mentee_usable=np.ones(n, dtype=bool),
+        mentor_usable=np.ones(m, dtype=bool),
+        forbidden_keys=np.zeros(0, dtype=np.int64),
+        pinned_keys=np.zeros(0, dtype=np.int64),
+        min_score=0.0,
+    )
+    source = candidates.PairSource(context, model=model)
+    kept = source.scan(1)
+    row_level = np.zeros(n)
+    col_level = np.zeros(m)
+    chunks = list(source.suspects(kept, row_level, col_level))
+    mentee = np.concatenate([i for i, _ in chunks])
+    mentor = np.concatenate([j for _, j in chunks])
+    assert source.capped > 0
+    assert np.bincount(mentee, minlength=n).max() <= 2
+    # A capped mentee's pairs are pruned ones, and (approximately) its best pruned ones.
+    exact, ok = model.block(slice(None), slice(None))
+    ok[kept.mentee, kept.mentor] = False
+    eps = source.fast().eps
+    checked = 0
+    for i in np.unique(mentee).tolist():
+        if ok[i].sum() <= 2:
+            continue  # not capped
+        checked += 1
+        assert ok[i, mentor[mentee == i]].all()
+        mine = exact[i, mentor[mentee == i]]
+        others = exact[i][ok[i]]
+        assert mine.min() + 2 * eps >= np.sort(others)[-len(mine)]
+    assert checked > 0
+    # add_violators reports the capped mentees, so the caller keeps going.
+    assert source.add_violators(kept, row_level, col_level) >= source.capped > 0
+
+
+@pytest.mark.parametrize("jitter", [fastscan.JITTER, 0.0])
+def test_tied_mentors_are_spread_over_the_mentees_candidates(monkeypatch, jitter):
+    """Equal scores everywhere: the scan's jitter gives mentees different tied candidates."""
+    monkeypatch.setattr(fastscan, "JITTER", jitter)
+    rng = random.Random(11)
+    document = stress_document(rng, 80, 40, "ties", "total")
+    document["criteria"] = [{"name": "team", "type": "same", "mentee": "team", "mentor": "team"}]
+    problem = parse_problem(document)
+    model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
+    n, m = len(problem.mentees), len(problem.mentors)
+    context = candidates.Context(
+        n_mentees=n,
+        n_mentors=m,
+        mentee_usable=np.ones(n, dtype=bool),
+        mentor_usable=np.ones(m, dtype=bool),
+        forbidden_keys=np.zeros(0, dtype=np.int64),
+        pinned_keys=np.zeros(0, dtype=np.int64),
+        min_score=0.0,
+    )
+    source = candidates.PairSource(context, model=model)
+    kept = source.scan(1)
+    exact, _ = model.block(slice(None), slice(None))
+    # Each mentee's kept mentors include one of its best; the bound covers the rest.
+    for i in range(n):
+        mine = kept.mentor[kept.mentee == i]
+        assert exact[i, mine].max() == exact[i].max()
+        assert kept.row_bound[i] >= np.sort(exact[i])[-2]
+    best = {(i, int(j)) for i, j in zip(kept.mentee.tolist(), kept.mentor.tolist(), strict=True)}
+    spread = len({j for _, j in best})
+    if jitter:
+        assert spread >= m // 2
