@@ -119,6 +119,11 @@ class FastScorer:
                     self.mentor_rules.append((ok, codes))
                     continue
                 self.elementwise_rules.append(cm)
+        if JITTER > 0 and n and m:
+            rng = np.random.default_rng(20240611)
+            jitter_left = rng.random((n, JITTER_DIMS), dtype=np.float32)
+            left.append(jitter_left * np.float32(JITTER / JITTER_DIMS))
+            right.append(rng.random((m, JITTER_DIMS), dtype=np.float32))
         self.left = (
             np.ascontiguousarray(np.hstack(left), dtype=np.float32)
             if left
@@ -129,17 +134,6 @@ class FastScorer:
             if right
             else np.zeros((m, 1), dtype=np.float32)
         )
-        if JITTER > 0 and n and m:
-            rng = np.random.default_rng(20240611)
-            self.left = np.ascontiguousarray(
-                np.hstack([self.left, rng.random((n, JITTER_DIMS), dtype=np.float32)])
-                * np.concatenate(
-                    [np.ones(self.left.shape[1]), np.full(JITTER_DIMS, JITTER / JITTER_DIMS)]
-                ).astype(np.float32)
-            )
-            self.right = np.ascontiguousarray(
-                np.hstack([self.right, rng.random((m, JITTER_DIMS), dtype=np.float32)])
-            )
         dims = self.left.shape[1] + len(self.exact_terms) + len(self.sparse_different) + 4
         self.eps = 2.0 + 2.0 * dims * 2.0**-24 * 1.001 * MICRO + JITTER
         self.mentee_masks: list[tuple[np.ndarray, np.ndarray]] = []  # (codes n, ok codes x m)

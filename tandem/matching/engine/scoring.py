@@ -140,20 +140,15 @@ Side = SetSide | NumberSide
 
 def _set_side(tokens: Sequence[Sequence[str] | None], vocabulary: dict[str, int]) -> SetSide:
     # Equal token tuples are shared objects (tokenize_all): build each distinct set once.
-    distinct: dict[int, int] = {}
-    which: list[int] = []
-    sets: list[Sequence[str] | None] = []
-    for items in tokens:
-        key = id(items)
-        code = distinct.get(key)
-        if code is None:
-            code = len(sets)
-            distinct[key] = code
-            sets.append(items)
-        which.append(code)
+    # (Grouped by object id; the matrix does not depend on the order of the distinct sets.)
+    ids = np.fromiter(map(id, tokens), dtype=np.uint64, count=len(tokens))
+    _, first, which = np.unique(ids, return_index=True, return_inverse=True)
+    sets: list[Sequence[str] | None] = [tokens[k] for k in first.tolist()]
     lengths = np.array([0 if x is None else len(x) for x in sets], dtype=np.int64)
-    codes_of = [sorted(vocabulary[item] for item in x) if x else [] for x in sets]
-    flat = np.array([c for codes in codes_of for c in codes], dtype=np.int64)
+    get = vocabulary.__getitem__
+    flat = np.array([get(item) for x in sets if x for item in x], dtype=np.int64)
+    owner = np.repeat(np.arange(len(sets)), lengths)
+    flat = flat[np.lexsort((flat, owner))]  # each set's codes ascending, sets in order
     set_start = np.concatenate([[0], np.cumsum(lengths)])
     rows = np.asarray(which, dtype=np.int64)
     row_len = lengths[rows]
