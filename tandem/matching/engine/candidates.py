@@ -155,18 +155,40 @@ class PairSource:
         kept_i: list[np.ndarray] = []
         kept_j: list[np.ndarray] = []
         columns = _ColumnTops(m, keep)
+        all_usable = bool(ctx.mentee_usable.all() and ctx.mentor_usable.all())
         for rows, cols, features in fast.blocks(BLOCK_CELLS):
             if len(cols) == 0:
                 continue
-            approx, ok = fast.block(rows, cols, features)
-            if floor > 0:
-                self._apply_floor(approx, ok, rows, cols, eps)
-            self._clear_sub(ok, rows, cols, ctx.forbidden_keys)
-            per_mentee[rows] = ok.sum(axis=1)
-            per_mentor[cols] += ok.sum(axis=0)
-            usable = ok & ctx.mentee_usable[rows][:, None] & ctx.mentor_usable[cols][None, :]
-            self._clear_sub(usable, rows, cols, ctx.pinned_keys)
-            approx[~usable] = NEG
+            approx, ok, fail_r, fail_c = fast.block_sparse(rows, cols, features)
+            if ok is None and floor > 0:
+                ok = np.ones(approx.shape, dtype=bool)
+                ok[fail_r, fail_c] = False
+            if ok is None:
+                # Only listed pairs fail (a sparse rule, forbidden pairs): no mask passes.
+                forbid_r, forbid_c = self._positions(rows, cols, ctx.forbidden_keys)
+                if len(forbid_r):
+                    fail_r = np.concatenate([fail_r, forbid_r])
+                    fail_c = np.concatenate([fail_c, forbid_c])
+                if len(fail_r):
+                    unique = np.unique(fail_r * len(cols) + fail_c)
+                    fail_r, fail_c = unique // len(cols), unique % len(cols)
+                per_mentee[rows] = len(cols) - np.bincount(fail_r, minlength=len(rows))
+                per_mentor[cols] += len(rows) - np.bincount(fail_c, minlength=len(cols))
+                approx[fail_r, fail_c] = NEG
+                if not all_usable:
+                    approx[~ctx.mentee_usable[rows]] = NEG
+                    approx[:, ~ctx.mentor_usable[cols]] = NEG
+                pin_r, pin_c = self._positions(rows, cols, ctx.pinned_keys)
+                approx[pin_r, pin_c] = NEG
+            else:
+                if floor > 0:
+                    self._apply_floor(approx, ok, rows, cols, eps)
+                self._clear_sub(ok, rows, cols, ctx.forbidden_keys)
+                per_mentee[rows] = ok.sum(axis=1)
+                per_mentor[cols] += ok.sum(axis=0)
+                usable = ok & ctx.mentee_usable[rows][:, None] & ctx.mentor_usable[cols][None, :]
+                self._clear_sub(usable, rows, cols, ctx.pinned_keys)
+                approx[~usable] = NEG
             top, top_values, left_out = row_tops(approx, keep)
             row_bound[rows] = np.where(left_out > NEG, left_out.astype(np.float64) + eps, NEG)
             good = top_values > NEG
@@ -210,8 +232,16 @@ class PairSource:
         self, mask: np.ndarray, rows: np.ndarray, cols: np.ndarray, keys: np.ndarray
     ) -> None:
         """Clear the listed pairs in a block of sorted `rows` x sorted `cols`."""
+        r, c = self._positions(rows, cols, keys)
+        mask[r, c] = False
+
+    def _positions(
+        self, rows: np.ndarray, cols: np.ndarray, keys: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the listed pairs (sorted keys) in a block of sorted rows x sorted cols."""
         if len(keys) == 0 or len(rows) == 0 or len(cols) == 0:
-            return
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
         m = self.context.n_mentors
         i, j = keys // m, keys % m
         r = np.searchsorted(rows, i)
@@ -219,7 +249,7 @@ class PairSource:
         inside = (r < len(rows)) & (c < len(cols))
         r, c, i, j = r[inside], c[inside], i[inside], j[inside]
         hit = (rows[r] == i) & (cols[c] == j)
-        mask[r[hit], c[hit]] = False
+        return r[hit], c[hit]
 
     def _explicit_candidates(self) -> Candidates:
         ctx = self.context

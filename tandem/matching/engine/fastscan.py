@@ -241,29 +241,55 @@ class FastScorer:
 
         `cols` must lie within the group of every row (the grouping rules are not re-checked).
         """
+        approx, ok, fail_r, fail_c = self.block_sparse(rows, cols, features)
+        if ok is None:
+            ok = np.ones(approx.shape, dtype=bool)
+            ok[fail_r, fail_c] = False
+        return approx, ok
+
+    def block_sparse(
+        self, rows: np.ndarray, cols: np.ndarray, features: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
+        """Like `block`, with the required rules' failures as positions when that is all.
+
+        Returns (approx, ok, fail_rows, fail_cols): when no rule needs a per-pair mask, ok is
+        None and the pairs failing a required rule are exactly the listed positions (often
+        none); otherwise ok is the mask and the lists are empty.
+        """
         right = self.right[cols] if features is None else features
         approx = self.left[rows] @ right.T
-        ok = np.ones(approx.shape, dtype=bool)
+        empty = np.zeros(0, dtype=np.int64)
+        dense = bool(self.mentor_rules or self.mentee_masks or self.elementwise_rules)
+        ok = np.ones(approx.shape, dtype=bool) if dense else None
         if not approx.size:
-            return approx, ok
+            return approx, ok, empty, empty
         for cm in self.exact_terms:
             _, contribution, _ = cm.evaluate(_take(cm.mentee, rows), _take(cm.mentor, cols))
             approx += (contribution / MICRO).astype(np.float32)
-        for table, codes in self.mentor_rules:
-            ok &= table[rows][:, codes[cols]]
-        for codes, table in self.mentee_masks:
-            ok &= table[codes[rows]][:, cols]
-        for cm in self.elementwise_rules:
-            _, _, passed = cm.evaluate(_take(cm.mentee, rows), _take(cm.mentor, cols))
-            assert passed is not None
-            ok &= passed
+        if ok is not None:
+            for table, codes in self.mentor_rules:
+                ok &= table[rows][:, codes[cols]]
+            for codes, table in self.mentee_masks:
+                ok &= table[codes[rows]][:, cols]
+            for cm in self.elementwise_rules:
+                _, _, passed = cm.evaluate(_take(cm.mentee, rows), _take(cm.mentor, cols))
+                assert passed is not None
+                ok &= passed
+        fail_r: list[np.ndarray] = [empty]
+        fail_c: list[np.ndarray] = [empty]
         for hits, scale, required in self.sparse_different:
             r, c = _hits_in_block(hits, rows, cols)
             if scale:
                 approx[r, c] -= np.float32(scale)
             if required:
-                ok[r, c] = False
-        return approx, ok
+                if ok is not None:
+                    ok[r, c] = False
+                else:
+                    fail_r.append(r)
+                    fail_c.append(c)
+        if ok is not None:
+            return approx, ok, empty, empty
+        return approx, None, np.concatenate(fail_r), np.concatenate(fail_c)
 
 
 def _hits_in_block(

@@ -428,3 +428,41 @@ def test_tied_mentors_are_spread_over_the_mentees_candidates(monkeypatch, jitter
     spread = len({j for _, j in best})
     if jitter:
         assert spread >= m // 2
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("seed", range(2))
+def test_scan_counts_allowed_pairs_and_keeps_only_usable_ones(kind, seed):
+    """Allowed-pair counts (any capacity) and kept pairs (usable, not pinned) match dense truth."""
+    rng = random.Random(5000 + seed)
+    document = stress_document(rng, 70, 45, kind, "total")
+    document["pinned"] = [[document["mentees"][0]["id"], document["mentors"][1]["id"]]]
+    document["mentors"][1]["capacity"] = 2
+    score, ok = dense_allowed(document)
+    problem = parse_problem(document)
+    model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
+    n, m = len(problem.mentees), len(problem.mentors)
+    index_e = {p.id: i for i, p in enumerate(problem.mentees)}
+    index_r = {p.id: j for j, p in enumerate(problem.mentors)}
+    forbidden = np.unique(
+        np.array([index_e[a] * m + index_r[b] for a, b in problem.forbidden], dtype=np.int64)
+    )
+    usable_e = np.array([p.capacity for p in problem.mentees]) > 0
+    usable_r = np.array([p.capacity for p in problem.mentors]) > 0
+    usable_e[0] = document["mentees"][0]["capacity"] > 1  # the pin takes one place
+    context = candidates.Context(
+        n_mentees=n,
+        n_mentors=m,
+        mentee_usable=usable_e,
+        mentor_usable=usable_r,
+        forbidden_keys=forbidden,
+        pinned_keys=np.array([0 * m + 1], dtype=np.int64),
+        min_score=round(problem.min_score * 1e6),
+    )
+    kept = candidates.PairSource(context, model=model).scan(2)
+    assert np.array_equal(kept.allowed_per_mentee, ok.sum(axis=1))
+    assert np.array_equal(kept.allowed_per_mentor, ok.sum(axis=0))
+    usable = ok & usable_e[:, None] & usable_r[None, :]
+    usable[0, 1] = False
+    assert usable[kept.mentee, kept.mentor].all()
+    assert np.array_equal(kept.score, score[kept.mentee, kept.mentor])
