@@ -21,7 +21,7 @@ from .flows import best_matching, max_pairs
 KEEP = 20  # candidates per person and side; the certificate adds any other pair that matters
 # When a round finds violators, pairs within this many micro-points of violating join as well,
 # which saves most later rounds (each round is a full min-cost flow).
-MARGIN = 20_000.0
+MARGIN = 5_000.0
 
 
 @dataclass

@@ -18,6 +18,7 @@ from .scoring import ScoringModel
 
 BLOCK_CELLS = 1_000_000
 REFINED = 96  # pairs remembered per row rescanned by the certificate
+REFINE_SHARE = 3  # a row is rescanned whole only if its prefix is over 1/3 of its group
 SHORT_PREFIX = 256  # suspects of a mentee with at most this many are scored exactly, one by one
 # At most this many suspects per mentee, and as many added per mentor, are examined in a round
 # (the most promising first); the rest wait for the next round. Without the cap a candidate set
@@ -332,8 +333,10 @@ class PairSource:
             rows, counts = rows[counts > 0], counts[counts > 0]
             if len(rows) == 0:
                 continue
-            # Short prefixes (most flagged mentees) are re-scored approximately as they are.
-            short = counts <= SHORT_PREFIX
+            # Short prefixes (most flagged mentees) are re-scored approximately as they are;
+            # so are prefixes that cover only a small part of the group (a rescan of the whole
+            # row would cost more than several rounds of prefixes).
+            short = (counts <= SHORT_PREFIX) | (counts * REFINE_SHARE < len(cols))
             if short.any():
                 yield from self._prefix_suspects(
                     rows[short], counts[short], by_level, candidates, row_level, col_level, chunk
