@@ -216,6 +216,7 @@ def test_total_with_tiny_candidate_lists_matches_dense_optimum(monkeypatch, keep
         monkeypatch.setattr(fastscan, "MAX_GROUPS", 1)  # required rules as per-block masks
     if seed >= 1:  # suspects through rescans and remembered rows, not pair by pair
         monkeypatch.setattr(candidates, "SHORT_PREFIX", 0)
+        monkeypatch.setattr(candidates, "REFINE_SHARE", 10**9)  # every flagged row rescanned
         monkeypatch.setattr(candidates, "REFINED", 2 * seed - 1)
     rng = random.Random(1000 * seed + keep)
     document = stress_document(rng, 70, 45, kind, "total")
@@ -238,6 +239,7 @@ def test_fair_with_tiny_candidate_lists_matches_dense_bottleneck(monkeypatch, ke
     monkeypatch.setattr(candidates, "CAP", [1, 1000][seed])  # suspects capped per round
     if seed == 1:
         monkeypatch.setattr(candidates, "SHORT_PREFIX", 0)
+        monkeypatch.setattr(candidates, "REFINE_SHARE", 10**9)  # every flagged row rescanned
         monkeypatch.setattr(candidates, "REFINED", 1)
     rng = random.Random(2000 * seed + keep)
     document = stress_document(rng, 60, 40, kind, "fair")
@@ -312,6 +314,7 @@ def test_suspects_include_every_pruned_pair_above_the_level(monkeypatch, short_p
     """The certificate's suspects (approximate prefilter included) cover every real violator."""
     monkeypatch.setattr(candidates, "CAP", 10**9)
     monkeypatch.setattr(candidates, "SHORT_PREFIX", short_prefix)
+    monkeypatch.setattr(candidates, "REFINE_SHARE", 10**9 if short_prefix == 0 else 3)
     monkeypatch.setattr(candidates, "REFINED", 2)
     rng = random.Random(3000 + seed)
     document = stress_document(rng, 80, 50, kind, "total")
