@@ -153,11 +153,9 @@ class Explainer:
             if len(criteria)
             else np.zeros((len(pairs), 0), dtype=np.int64)
         )
-        # Details depend only on the two token tuples (shared objects for equal values), so
-        # they are cached: a cohort repeats the same few values many times.
-        # Keys are object ids: the token lists hold one shared object per distinct value.
-        cache: dict[tuple[int, int, int], str] = {}
-        sides = [(m.mentee_tokens, m.mentor_tokens) for m in self.model.models]
+        # Details depend only on the two token tuples (shared objects for equal values) or, for
+        # `range` and `near`, on the two numbers, so they are cached per criterion: a cohort
+        # repeats the same few values many times.
         names = [c.name for c in criteria]
         shown: dict[float, float] = {}  # round(v, 6), memoized: few distinct values repeat
 
@@ -167,22 +165,30 @@ class Explainer:
                 found = shown[value] = round(value, 6)
             return found
 
-        rounded = [[show(v) for v in row] for row in values.tolist()]
-        result = []
-        for row, (i, j), ks in zip(range(len(pairs)), pairs, order.tolist(), strict=True):
-            entries = []
-            row_values = rounded[row]
-            for k in ks:
-                a_tokens, b_tokens = sides[k]
+        mentee_list = mentees.tolist()
+        mentor_list = mentors.tolist()
+        columns: list[list[dict[str, Any]]] = []
+        for k, model in enumerate(self.model.models):
+            criterion = criteria[k]
+            a_tokens, b_tokens = model.mentee_tokens, model.mentor_tokens
+            by_value = criterion.type in ("range", "near")
+            cache: dict[tuple[Any, Any], dict[str, Any]] = {}
+            column = []
+            append = column.append
+            for i, j, value in zip(mentee_list, mentor_list, values[:, k].tolist(), strict=True):
                 a, b = a_tokens[i], b_tokens[j]
-                key = (k, id(a), id(b))
-                detail = cache.get(key)
-                if detail is None:
-                    detail = detail_from_tokens(criteria[k], a, b)
-                    cache[key] = detail
-                entries.append({"criterion": names[k], "value": row_values[k], "detail": detail})
-            result.append(entries)
-        return result
+                key = (a, b, value) if by_value else (id(a), id(b), value)
+                entry = cache.get(key)
+                if entry is None:
+                    entry = cache[key] = {
+                        "criterion": names[k],
+                        "value": show(value),
+                        "detail": detail_from_tokens(criterion, a, b),
+                    }
+                append(entry)
+            columns.append(column)
+        # Each match gets its own entry dicts (copies of the cached ones).
+        return [[columns[k][row].copy() for k in ks] for row, ks in enumerate(order.tolist())]
 
     # -- unmatched ---------------------------------------------------------------------------
     def unmatched(self, mentees: list[int], mentors: list[int]) -> list[dict[str, Any]]:

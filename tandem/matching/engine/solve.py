@@ -87,8 +87,8 @@ def solve(problem: Problem, *, timing: bool = False) -> dict[str, Any]:
     return result
 
 
-def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+# One encoder for every entry (json.dumps with options builds a new one per call).
+_compact = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": ")).encode
 
 
 def result_json(result: dict[str, Any]) -> str:
