@@ -172,8 +172,8 @@ class Explainer:
             criterion = criteria[k]
             a_tokens, b_tokens = model.mentee_tokens, model.mentor_tokens
             by_value = criterion.type in ("range", "near")
-            cache: dict[tuple[Any, Any], dict[str, Any]] = {}
-            column = []
+            cache: dict[tuple[Any, Any, Any], dict[str, Any]] = {}
+            column: list[dict[str, Any]] = []
             append = column.append
             for i, j, value in zip(mentee_list, mentor_list, values[:, k].tolist(), strict=True):
                 a, b = a_tokens[i], b_tokens[j]
