@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 FORMAT = "tandem-matching/1"
@@ -116,6 +117,34 @@ def _check_keys(obj: dict[str, Any], allowed: tuple[str, ...], place: str) -> No
             raise ProblemError(where, f"unknown field (allowed: {', '.join(allowed)})")
 
 
+_SIMPLE_TYPES = frozenset((str, int, type(None)))
+_VALUE_TYPES = _SIMPLE_TYPES | {list, float}
+_STR_TYPE = frozenset((str,))
+
+
+def _plain_attributes(attributes: dict[str, Any]) -> bool:
+    """True if every attribute is valid as given (the fast path; C-level checks mostly)."""
+    keys = attributes.keys()
+    if not keys:
+        return True
+    if not set(map(type, keys)) <= _STR_TYPE:
+        return False
+    joined = "\0" + "\0".join(keys)
+    if "\0@" in joined or "\0\0" in joined or joined.endswith("\0"):
+        return False  # a name that is empty or starts with @
+    values = attributes.values()
+    kinds = set(map(type, values))
+    if kinds <= _SIMPLE_TYPES:
+        return True
+    if not kinds <= _VALUE_TYPES:
+        return False
+    if list in kinds:
+        items = chain.from_iterable([v for v in values if type(v) is list])
+        if not set(map(type, items)) <= _STR_TYPE:
+            return False
+    return float not in kinds or all(map(math.isfinite, [v for v in values if type(v) is float]))
+
+
 def _parse_participants(data: Any, side: str, min_capacity: int) -> tuple[Participant, ...]:
     if not isinstance(data, list):
         raise ProblemError(side, f"must be a list of participants, got {_show(data)}")
@@ -136,19 +165,7 @@ def _parse_participants(data: Any, side: str, min_capacity: int) -> tuple[Partic
                 and type(capacity) is int
                 and capacity >= min_capacity
                 and type(attributes) is dict
-                and all(
-                    type(key) is str
-                    and key
-                    and key[0] != "@"
-                    and (
-                        value is None
-                        or type(value) is str
-                        or type(value) is int
-                        or (type(value) is float and math.isfinite(value))
-                        or (type(value) is list and all(type(v) is str for v in value))
-                    )
-                    for key, value in attributes.items()
-                )
+                and _plain_attributes(attributes)
             ):
                 seen[ident] = index
                 # Valid as given: shared, not copied (a 50,000-person cohort is large).

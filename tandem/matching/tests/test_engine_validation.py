@@ -294,3 +294,29 @@ def test_criterion_naming_missing_attribute_is_a_warning_not_an_error():
 
 def test_valid_document_has_no_warnings():
     assert "warnings" not in solve(parse_problem(copy.deepcopy(BASE)))
+
+
+@pytest.mark.parametrize(
+    ("attributes", "plain"),
+    [
+        ({}, True),
+        ({"a": 1, "b": "x", "c": None, "d": ["x"], "e": []}, True),
+        ({"a": 1.5}, True),
+        ({"@a": 1}, False),
+        ({"": 1}, False),
+        ({"a": "x", "": 2}, False),
+        ({"a": 1, "@b": 2}, False),
+        ({"a": float("nan")}, False),
+        ({"a": float("inf"), "b": 1.0}, False),
+        ({"a": [1]}, False),
+        ({"a": ["x", None]}, False),
+        ({"a": True}, False),
+        ({"a": {}}, False),
+        ({1: 2}, False),
+    ],
+)
+def test_fast_path_accepts_exactly_the_plain_attributes(attributes, plain):
+    """The fast path takes valid attributes as given; anything else goes to the checked path."""
+    from tandem.matching.engine.problem import _plain_attributes
+
+    assert _plain_attributes(attributes) is plain
