@@ -155,7 +155,7 @@ class PairSource:
         row_bound = np.full(n, NEG)
         kept_i: list[np.ndarray] = []
         kept_j: list[np.ndarray] = []
-        columns = _ColumnTops(m, keep)
+        columns = _ColumnTops(m, keep, n)
         all_usable = bool(ctx.mentee_usable.all() and ctx.mentor_usable.all())
         for rows, cols, features in fast.blocks(BLOCK_CELLS):
             if len(cols) == 0:
@@ -563,6 +563,11 @@ def row_tops(values: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray, np.
     return top, np.take_along_axis(values, top, 1), left_out
 
 
+_VALUE_BITS = 26  # packed column-top values: (value + offset) * steps below 2**26
+_VALUE_OFFSET = 2048.0
+_VALUE_STEPS = 16.0
+
+
 class _ColumnTops:
     """Each mentor's best `keep` + 1 approximate scores over a stream of blocks.
 
@@ -571,8 +576,9 @@ class _ColumnTops:
     blocks almost nothing is passed on. `dropped` is the largest value ever filtered out.
     """
 
-    def __init__(self, m: int, keep: int) -> None:
+    def __init__(self, m: int, keep: int, n: int = 1 << 20) -> None:
         self.m = m
+        self.n = n
         self.keep = keep
         self.threshold = np.full(m, NEG)
         self.dropped = np.full(m, NEG)
@@ -609,14 +615,38 @@ class _ColumnTops:
         if self.pending > max(1_000_000, 2 * self.m * (self.keep + 1)):
             self._compact()
 
+    def _sorted(
+        self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Entries by mentor, then value descending, then mentee (a total, deterministic order).
+
+        When mentor, value and mentee fit one int64 key, a plain sort of the keys does it (much
+        faster than an argsort); values then come back rounded *up* to 1/16 micro-point, which
+        keeps every bound made from them an upper bound. Otherwise an exact stable argsort.
+        """
+        row_bits = max(1, int(self.n - 1).bit_length())
+        col_bits = max(1, int(self.m - 1).bit_length())
+        if len(values) == 0 or row_bits + col_bits + _VALUE_BITS > 63:
+            order = np.lexsort((rows, -values.astype(np.float64), cols))
+            return rows[order], cols[order], values[order]
+        q = np.ceil((values.astype(np.float64) + _VALUE_OFFSET) * _VALUE_STEPS).astype(np.int64)
+        top = (1 << _VALUE_BITS) - 1
+        if q.min() < 0 or q.max() > top:  # outside the packed range: exact path
+            order = np.lexsort((rows, -values.astype(np.float64), cols))
+            return rows[order], cols[order], values[order]
+        key = (cols.astype(np.int64) << (_VALUE_BITS + row_bits)) | ((top - q) << row_bits)
+        key |= rows.astype(np.int64)
+        key.sort()
+        rows = key & ((1 << row_bits) - 1)
+        q = top - ((key >> row_bits) & top)
+        cols = key >> (_VALUE_BITS + row_bits)
+        return rows, cols, q / _VALUE_STEPS - _VALUE_OFFSET
+
     def _compact(self) -> None:
         rows = np.concatenate(self.rows)
         cols = np.concatenate(self.cols)
         values = np.concatenate(self.values)
-        # One float64 sort key (mentor, then value descending); values are float32 below 2**24,
-        # so the key orders them exactly. Ties keep their arrival order (stable), deterministic.
-        order = np.argsort(cols * 2.0**26 - values.astype(np.float64), kind="stable")
-        rows, cols, values = rows[order], cols[order], values[order]
+        rows, cols, values = self._sorted(rows, cols, values)
         starts = np.searchsorted(cols, np.arange(self.m))
         rank = np.arange(len(cols)) - starts[cols]
         depth = self.keep + 1
