@@ -15,13 +15,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .candidates import Candidates, PairSource
+from .candidates import Candidates, PairSource, sorted_member
 from .flows import best_matching, max_pairs
 
 KEEP = 20  # candidates per person and side; the certificate adds any other pair that matters
 # When a round finds violators, pairs within this many micro-points of violating join as well,
 # which saves most later rounds (each round is a full min-cost flow).
 MARGIN = 5_000.0
+# Candidates within this much of their reduced-cost bound stay in later rounds' flows; the rest
+# wait outside (certified with their exact scores, and brought back if they violate).
+ACTIVE_SLACK = 50_000.0
 
 
 @dataclass
@@ -48,11 +51,20 @@ def _certified_best(
     floor: float,
     max_rounds: int = 50,
 ) -> tuple[np.ndarray, bool, int]:
-    """Best matching over all allowed pairs scoring >= floor: (chosen mask, proven, rounds)."""
+    """Best matching over all allowed pairs scoring >= floor: (chosen mask, proven, rounds).
+
+    After the first round, the flow is solved on the *active* candidates only: the matched ones,
+    those within ACTIVE_SLACK of their reduced-cost bound, and any that join. The others are
+    certified like pruned pairs (their exact scores are known), and activated if they violate.
+    """
     rounds = 0
+    active_keys: np.ndarray | None = None  # None: every candidate
     while True:
         rounds += 1
         use = _restricted(candidates, floor)
+        eligible = use.copy()
+        if active_keys is not None:
+            use &= sorted_member(candidates.keys, active_keys)
         index = np.flatnonzero(use)
         answer = best_matching(
             mentee_capacity,
@@ -69,11 +81,21 @@ def _certified_best(
         # The suspects are the pairs whose score bounds cannot show it; they are scored exactly
         # and the violators join the candidates.
         a = np.where(mentee_capacity > 0, a, np.inf)
+        reduced = a[candidates.mentee] + b[candidates.mentor] - candidates.score
+        # Inactive candidates that violate join the flow (they are not a proof).
+        waiting = eligible & ~use & (reduced < 0)
+        before = candidates.keys
+        keep = chosen | (use & (reduced <= ACTIVE_SLACK)) | waiting
+        active = candidates.keys[keep]
         # Pairs within MARGIN of violating join too: the next duals would likely flag them.
-        if source.add_violators(candidates, a, b, floor, margin=MARGIN) == 0:
+        violators = source.add_violators(candidates, a, b, floor, margin=MARGIN)
+        if violators == 0 and not waiting.any():
             return chosen, True, rounds
         if rounds >= max_rounds:
             return chosen, False, rounds
+        # Pairs that joined are active; so is everything if the flow lost pairs (rare).
+        joined = candidates.keys[~sorted_member(candidates.keys, before)]
+        active_keys = np.union1d(active, joined)
 
 
 def solve_total(

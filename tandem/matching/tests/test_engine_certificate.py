@@ -212,6 +212,7 @@ KINDS = ["plain", "ties", "skewed", "blocked", "floor"]
 def test_total_with_tiny_candidate_lists_matches_dense_optimum(monkeypatch, keep, kind, seed):
     monkeypatch.setattr(bipartite, "KEEP", keep)
     monkeypatch.setattr(candidates, "CAP", [1, 3, 1000][seed])  # suspects capped per round
+    monkeypatch.setattr(bipartite, "ACTIVE_SLACK", [0.0, 50_000.0, 1e18][seed])  # later flows
     if seed == 2:
         monkeypatch.setattr(fastscan, "MAX_GROUPS", 1)  # required rules as per-block masks
     if seed >= 1:  # suspects through rescans and remembered rows, not pair by pair
@@ -237,6 +238,7 @@ def test_total_with_tiny_candidate_lists_matches_dense_optimum(monkeypatch, keep
 def test_fair_with_tiny_candidate_lists_matches_dense_bottleneck(monkeypatch, keep, kind, seed):
     monkeypatch.setattr(bipartite, "KEEP", keep)
     monkeypatch.setattr(candidates, "CAP", [1, 1000][seed])  # suspects capped per round
+    monkeypatch.setattr(bipartite, "ACTIVE_SLACK", [0.0, 50_000.0][seed])  # later flows
     if seed == 1:
         monkeypatch.setattr(candidates, "SHORT_PREFIX", 0)
         monkeypatch.setattr(candidates, "REFINE_SHARE", 10**9)  # every flagged row rescanned
