@@ -521,21 +521,30 @@ def swap_alternatives(draft: DraftMatch, *, limit: int = 10) -> list[dict[str, A
             run=run, status__in=[DraftStatus.PROPOSED, DraftStatus.APPROVED]
         ).values_list("mentor_id", flat=True)
     )
-    found: list[dict[str, Any]] = []
+    current = str(draft.mentor_id)
+    with_room = {
+        mentor
+        for mentor, places in capacity.items()
+        if places > taken[mentor] and mentor != current
+    }
     try:
         mentee_id = str(draft.mentee_id)
-        candidates = candidates_document(_snapshot_for_mentee(run.problem, mentee_id), mentee_id)
+        candidates = candidates_document(
+            _snapshot_for_mentee(run.problem, mentee_id),
+            mentee_id,
+            # Mentors with room first (best score first within each group): they can take the
+            # mentee without another draft giving way. Reasons are written for these only.
+            preferred=with_room,
+            allowed_only=True,
+            limit=limit + 1,
+        )
     except (EngineInputError, KeyError):
-        return found  # a run without a usable snapshot offers no alternatives
-    for candidate in candidates:
-        if not candidate["allowed"] or candidate["mentor"] == str(draft.mentor_id):
-            continue
-        left = capacity.get(candidate["mentor"], 0) - taken[candidate["mentor"]]
-        found.append({**candidate, "places_left": max(0, left)})
-    # Mentors with room first (best score first within each group): they can take the mentee
-    # without another draft giving way.
-    found.sort(key=lambda c: (c["places_left"] == 0, -float(c["score"]), str(c["mentor"])))
-    return found[:limit]
+        return []  # a run without a usable snapshot offers no alternatives
+    return [
+        {**c, "places_left": max(0, capacity.get(c["mentor"], 0) - taken[c["mentor"]])}
+        for c in candidates
+        if c["mentor"] != current
+    ][:limit]
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 
@@ -31,11 +32,17 @@ def candidates_document(
     *,
     limit: int | None = None,
     allowed_only: bool = False,
+    preferred: Collection[str] = (),
 ) -> list[dict[str, Any]]:
-    """Every mentor for one mentee, best first, with score, allowed, excluding rules, reasons."""
+    """Every mentor for one mentee, best first, with score, allowed, excluding rules, reasons.
+
+    `preferred` mentors (a set of ids) come before the others, each group best first.
+    """
     from tandem.matching.engine.pairs import candidates_for
 
-    return candidates_for(_parse(document), mentee_id, limit=limit, allowed_only=allowed_only)
+    return candidates_for(
+        _parse(document), mentee_id, limit=limit, allowed_only=allowed_only, preferred=preferred
+    )
 
 
 def preview_document(document: dict[str, Any]) -> dict[str, Any]:

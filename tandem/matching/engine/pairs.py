@@ -8,7 +8,7 @@ rules do" (the rules page's preview). They score with the same exact model as `s
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,13 +26,19 @@ def _score(micro_points: float) -> float:
 
 
 def candidates_for(
-    problem: Problem, mentee_id: str, *, limit: int | None = None, allowed_only: bool = False
+    problem: Problem,
+    mentee_id: str,
+    *,
+    limit: int | None = None,
+    allowed_only: bool = False,
+    preferred: Collection[str] = (),
 ) -> list[dict[str, Any]]:
     """Every mentor for one mentee: score, allowed or not (and which rule says no), reasons.
 
-    Sorted best first: allowed before not allowed, then by score, then by mentor id. For a peer
-    problem the mentee's fellow peers are the candidates. Reasons are written only for the
-    entries returned, so asking for the top few of thousands of mentors stays cheap.
+    Sorted best first: allowed before not allowed, then the `preferred` mentors (say, those
+    with room left) before the others, then by score, then by mentor id. For a peer problem the
+    mentee's fellow peers are the candidates. Reasons are written only for the entries
+    returned, so asking for the top few of thousands of mentors stays cheap.
     """
     mentee_index = {p.id: i for i, p in enumerate(problem.mentees)}
     if mentee_id not in mentee_index:
@@ -61,7 +67,12 @@ def candidates_for(
         broken_by.append(broken)
     order = sorted(
         (j for j in range(len(mentors)) if not (allowed_only and broken_by[j])),
-        key=lambda j: (bool(broken_by[j]), -float(micro[j]), mentors[j].id),
+        key=lambda j: (
+            bool(broken_by[j]),
+            mentors[j].id not in preferred,
+            -float(micro[j]),
+            mentors[j].id,
+        ),
     )
     if limit is not None:
         order = order[:limit]

@@ -430,3 +430,35 @@ class BadInputTests(MatchedPeopleFixture):
         self.assertEqual(Relationship.objects.count(), 1)
         draft.refresh_from_db()
         self.assertEqual(draft.status, "proposed")
+
+
+class SwapAlternativesTests(MatchedPeopleFixture):
+    def test_mentors_with_room_come_first_then_the_full_ones_each_best_first(self):
+        program = self.p.program
+        nia = add_person(program, "nia@northwind.example", department="Sales", gender="Woman")
+        tia = add_mentor(
+            program, "tia@northwind.example", capacity=1, department="Sales", gender="Woman"
+        )
+        uma = add_mentor(
+            program, "uma@northwind.example", capacity=1, department="Sales", gender="Man"
+        )
+        run = self.run_smart_match()
+        # Mia and Nia take Sol and Tia (same department and gender); Uma is left with room.
+        self.assertEqual(
+            {d.mentor for d in run.drafts.filter(mentee__in=[self.p.mentee_participant, nia])},
+            {self.sol, tia},
+        )
+        mias = run.drafts.get(mentee=self.p.mentee_participant)
+        full = tia if mias.mentor == self.sol else self.sol
+        alternatives = services.swap_alternatives(mias)
+        # Marco (Engineering) breaks the required rule; Mia's own mentor is not an alternative.
+        self.assertEqual(
+            [(a["mentor"], a["places_left"]) for a in alternatives],
+            [(str(uma.pk), 1), (str(full.pk), 0)],
+        )
+        self.assertGreater(alternatives[1]["score"], alternatives[0]["score"])
+        self.assertEqual(
+            [r["criterion"] for r in alternatives[0]["reasons"]],
+            ["Same department", "Same gender"],
+        )
+        self.assertEqual(services.swap_alternatives(mias, limit=1), alternatives[:1])
