@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import tandem._blas  # noqa: F401  (before numpy: one OpenBLAS thread)
 from tandem.matching.engine import (
     ProblemError,
     load_problem,

@@ -8,8 +8,11 @@ few suspect pairs where the bounds are not enough.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -157,9 +160,9 @@ class PairSource:
         kept_j: list[np.ndarray] = []
         columns = _ColumnTops(m, keep, n)
         all_usable = bool(ctx.mentee_usable.all() and ctx.mentor_usable.all())
-        for rows, cols, features in fast.blocks(BLOCK_CELLS):
-            if len(cols) == 0:
-                continue
+
+        def work(block: tuple[np.ndarray, np.ndarray, np.ndarray]) -> _Block:
+            rows, cols, features = block
             approx, ok, fail_r, fail_c = fast.block_sparse(rows, cols, features)
             if ok is None and floor > 0:
                 ok = np.ones(approx.shape, dtype=bool)
@@ -173,8 +176,8 @@ class PairSource:
                 if len(fail_r):
                     unique = np.unique(fail_r * len(cols) + fail_c)
                     fail_r, fail_c = unique // len(cols), unique % len(cols)
-                per_mentee[rows] = len(cols) - np.bincount(fail_r, minlength=len(rows))
-                per_mentor[cols] += len(rows) - np.bincount(fail_c, minlength=len(cols))
+                row_allowed = len(cols) - np.bincount(fail_r, minlength=len(rows))
+                col_allowed = len(rows) - np.bincount(fail_c, minlength=len(cols))
                 approx[fail_r, fail_c] = NEG
                 if not all_usable:
                     approx[~ctx.mentee_usable[rows]] = NEG
@@ -185,17 +188,33 @@ class PairSource:
                 if floor > 0:
                     self._apply_floor(approx, ok, rows, cols, eps)
                 self._clear_sub(ok, rows, cols, ctx.forbidden_keys)
-                per_mentee[rows] = ok.sum(axis=1)
-                per_mentor[cols] += ok.sum(axis=0)
+                row_allowed = ok.sum(axis=1)
+                col_allowed = ok.sum(axis=0)
                 usable = ok & ctx.mentee_usable[rows][:, None] & ctx.mentor_usable[cols][None, :]
                 self._clear_sub(usable, rows, cols, ctx.pinned_keys)
                 approx[~usable] = NEG
             top, top_values, left_out = row_tops(approx, keep)
-            row_bound[rows] = np.where(left_out > NEG, left_out.astype(np.float64) + eps, NEG)
             good = top_values > NEG
-            kept_i.append(np.broadcast_to(rows[:, None], top.shape)[good])
-            kept_j.append(cols[top[good]])
-            columns.add(approx, rows, cols)
+            return _Block(
+                rows=rows,
+                cols=cols,
+                approx=approx,
+                row_allowed=row_allowed,
+                col_allowed=col_allowed,
+                bound=np.where(left_out > NEG, left_out.astype(np.float64) + eps, NEG),
+                kept_i=np.broadcast_to(rows[:, None], top.shape)[good],
+                kept_j=cols[top[good]],
+            )
+
+        # Blocks are scored in a worker thread (numpy releases the GIL) while this thread merges
+        # the previous ones, in block order: the result does not depend on the threads.
+        for done in _in_order(work, (b for b in fast.blocks(BLOCK_CELLS) if len(b[1]))):
+            per_mentee[done.rows] = done.row_allowed
+            per_mentor[done.cols] += done.col_allowed
+            row_bound[done.rows] = done.bound
+            kept_i.append(done.kept_i)
+            kept_j.append(done.kept_j)
+            columns.add(done.approx, done.rows, done.cols)
         col_i, col_j, col_bound = columns.finish(eps)
         mentee = np.concatenate([*kept_i, col_i]).astype(np.int64)
         mentor = np.concatenate([*kept_j, col_j]).astype(np.int64)
@@ -548,6 +567,37 @@ class PairSource:
         if chosen.any():
             candidates.add(mentee[chosen], mentor[chosen], score[chosen], m)
         return violators + capped
+
+
+@dataclass
+class _Block:
+    """One scanned block: masked approximate scores and what the scan keeps from it."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    approx: np.ndarray
+    row_allowed: np.ndarray
+    col_allowed: np.ndarray
+    bound: np.ndarray
+    kept_i: np.ndarray
+    kept_j: np.ndarray
+
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+PREFETCH = 2  # blocks computed ahead of the merging thread (bounds the extra memory)
+
+
+def _in_order(work: Callable[[_T], _R], items: Iterable[_T]) -> Iterator[_R]:
+    """`map(work, items)` with up to PREFETCH items computed ahead in one worker thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: deque[Future[_R]] = deque()
+        for item in items:
+            pending.append(pool.submit(work, item))
+            if len(pending) > PREFETCH:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def row_tops(values: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

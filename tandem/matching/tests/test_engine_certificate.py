@@ -498,3 +498,46 @@ def test_column_tops_sort_packed_and_exact_agree():
     assert np.array_equal(r2, rows[order])
     assert np.array_equal(c2, cols[order])
     assert np.array_equal(v2, values[order])
+
+
+def test_in_order_pipeline_keeps_order_and_raises():
+    """Blocks computed ahead in a worker thread come back in input order; errors propagate."""
+    assert list(candidates._in_order(lambda x: x * x, iter(range(50)))) == [
+        x * x for x in range(50)
+    ]
+    assert list(candidates._in_order(lambda x: x, iter([]))) == []
+
+    def fail(x: int) -> int:
+        if x == 7:
+            raise ValueError("block 7")
+        return x
+
+    with pytest.raises(ValueError, match="block 7"):
+        list(candidates._in_order(fail, iter(range(20))))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_scan_is_the_same_with_or_without_prefetch(monkeypatch, kind):
+    """The threaded scan gives exactly the sequential scan's candidates and bounds."""
+    rng = random.Random(7100)
+    document = stress_document(rng, 90, 50, kind, "total")
+    problem = parse_problem(document)
+    n, m = len(problem.mentees), len(problem.mentors)
+    context = candidates.Context(
+        n_mentees=n,
+        n_mentors=m,
+        mentee_usable=np.ones(n, dtype=bool),
+        mentor_usable=np.ones(m, dtype=bool),
+        forbidden_keys=np.zeros(0, dtype=np.int64),
+        pinned_keys=np.zeros(0, dtype=np.int64),
+        min_score=round(problem.min_score * 1e6),
+    )
+    monkeypatch.setattr(candidates, "BLOCK_CELLS", 200)  # many small blocks
+    results = []
+    for prefetch in (0, 1, 3):
+        monkeypatch.setattr(candidates, "PREFETCH", prefetch)
+        model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
+        results.append(candidates.PairSource(context, model=model).scan(3))
+    for other in results[1:]:
+        for name in ("mentee", "mentor", "score", "row_bound", "col_bound", "allowed_per_mentee"):
+            assert np.array_equal(getattr(results[0], name), getattr(other, name))
