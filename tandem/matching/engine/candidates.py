@@ -412,20 +412,31 @@ class PairSource:
         rb, cb = candidates.row_bound, candidates.col_bound
         order = np.argsort(-counts, kind="stable")
         rows, counts = rows[order], counts[order]
+        slices: list[tuple[np.ndarray, np.ndarray]] = []
         start = 0
         while start < len(rows):
             width = int(counts[start])
             # Rows down to half this width share the block (at most half of it is wasted).
             end = int(np.searchsorted(-counts, -(width // 2), side="right"))
             end = min(max(end, start + 1), start + max(1, chunk // width))
-            part = rows[start:end]
+            slices.append((rows[start:end], np.sort(by_level[:width])))
             start = end
-            sub = np.sort(by_level[:width])
+
+        def score(
+            block: tuple[np.ndarray, np.ndarray],
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            part, sub = block
             approx, ok = fast.block(part, sub)
             level = row_level[part][:, None] + col_level[sub][None, :]
             with np.errstate(invalid="ignore"):
                 hit = ok & (approx.astype(np.float64) + fast.eps > np.maximum(level, self._floor))
                 hit &= np.minimum(rb[part][:, None], cb[sub][None, :]) > level
+            return part, sub, approx, level, hit
+
+        # Several blocks: the next is scored in a worker thread while the caller scores the
+        # suspects of this one exactly (same blocks, same order, same result).
+        scored = _in_order(score, slices) if len(slices) > 1 else map(score, slices)
+        for part, sub, approx, level, hit in scored:
             if len(part) and int(hit.sum(axis=1).max()) > CAP:
                 below = self._below[1] if self._below[0] == self._floor else self._rejected[:0]
                 excluded = (candidates.keys, self._rejected, below)

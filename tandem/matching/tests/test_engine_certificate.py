@@ -541,3 +541,48 @@ def test_scan_is_the_same_with_or_without_prefetch(monkeypatch, kind):
     for other in results[1:]:
         for name in ("mentee", "mentor", "score", "row_bound", "col_bound", "allowed_per_mentee"):
             assert np.array_equal(getattr(results[0], name), getattr(other, name))
+
+
+def test_suspects_in_many_threaded_blocks_match_one_block(monkeypatch):
+    """Prefix blocks scored ahead in a worker thread yield the same suspects as one block."""
+    monkeypatch.setattr(candidates, "CAP", 10**9)
+    monkeypatch.setattr(candidates, "SHORT_PREFIX", 10**9)  # every flagged row by prefix
+    calls: list[int] = []
+    real = candidates._in_order
+
+    def counted(work, items):
+        calls.append(len(items) if isinstance(items, list) else 0)  # prefix blocks: a list
+        return real(work, items)
+
+    monkeypatch.setattr(candidates, "_in_order", counted)
+    for kind in KINDS:
+        rng = random.Random(7200)
+        document = stress_document(rng, 80, 50, kind, "total")
+        problem = parse_problem(document)
+        n, m = len(problem.mentees), len(problem.mentors)
+        context = candidates.Context(
+            n_mentees=n,
+            n_mentors=m,
+            mentee_usable=np.ones(n, dtype=bool),
+            mentor_usable=np.ones(m, dtype=bool),
+            forbidden_keys=np.zeros(0, dtype=np.int64),
+            pinned_keys=np.zeros(0, dtype=np.int64),
+            min_score=0.0,
+        )
+        nprng = np.random.default_rng(11)
+        row_level = nprng.uniform(-2e5, 2e5, n)  # low levels: many suspects per group
+        col_level = nprng.uniform(-1e5, 1e5, m)
+        found = []
+        for chunk in (10**9, 7):  # one block per prefix width, or blocks of a row or two
+            model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
+            source = candidates.PairSource(context, model=model)
+            kept = source.scan(1)
+            pairs = [
+                (i, j)
+                for mentee, mentor in source.suspects(kept, row_level, col_level, chunk=chunk)
+                for i, j in zip(mentee.tolist(), mentor.tolist(), strict=True)
+            ]
+            found.append(sorted(pairs))
+        assert found[1] == found[0]
+        assert found[0]
+    assert any(count > 1 for count in calls)  # the threaded path did run
