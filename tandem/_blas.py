@@ -2,8 +2,9 @@
 
 The matching engine scores blocks in a worker thread next to the main one; OpenBLAS's own
 threads on top of those busy-wait against them (on a 2-core machine the 50k benchmark took
-twice as long, the certificate's many small matrix products six times). Command-line entry
-points import this module first; `OPENBLAS_NUM_THREADS` set in the environment still wins.
+twice as long, the certificate's many small matrix products six times). The command line and
+the engine package import this module first (it only takes effect if numpy is not imported
+yet); `OPENBLAS_NUM_THREADS` set in the environment still wins.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@
 The contract is MATCHING.md (format ``tandem-matching/1``); see docs/matching.md.
 """
 
+import tandem._blas  # noqa: F401  (before numpy: one OpenBLAS thread, see tandem/_blas.py)
+
 from .problem import Problem, ProblemError, load_problem, parse_problem
 from .schema import problem_json_schema
 from .solve import result_json, solve
