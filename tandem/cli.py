@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import tandem._blas  # noqa: F401  (before numpy: one OpenBLAS thread)
+import tandem._blas  # before numpy: one OpenBLAS thread
 from tandem.matching.engine import (
     ProblemError,
     load_problem,
@@ -252,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `tandem` console script; returns the exit status."""
+    tandem._blas.one_malloc_arena()  # before any array is made (peak memory)
     args = build_parser().parse_args(argv)
     try:
         return _match(args)

@@ -412,20 +412,21 @@ class PairSource:
         rb, cb = candidates.row_bound, candidates.col_bound
         order = np.argsort(-counts, kind="stable")
         rows, counts = rows[order], counts[order]
-        slices: list[tuple[np.ndarray, np.ndarray]] = []
+        slices: list[tuple[np.ndarray, int]] = []  # (rows, prefix width): blocks made lazily
         start = 0
         while start < len(rows):
             width = int(counts[start])
             # Rows down to half this width share the block (at most half of it is wasted).
             end = int(np.searchsorted(-counts, -(width // 2), side="right"))
             end = min(max(end, start + 1), start + max(1, chunk // width))
-            slices.append((rows[start:end], np.sort(by_level[:width])))
+            slices.append((rows[start:end], width))
             start = end
 
         def score(
-            block: tuple[np.ndarray, np.ndarray],
+            block: tuple[np.ndarray, int],
         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-            part, sub = block
+            part, width = block
+            sub = np.sort(by_level[:width])
             approx, ok = fast.block(part, sub)
             level = row_level[part][:, None] + col_level[sub][None, :]
             with np.errstate(invalid="ignore"):

@@ -173,3 +173,14 @@ def test_console_module_runs_as_a_process_and_exits_2_on_bad_input(tmp_path):
 def test_usage_error_exits_2(capsys):
     assert main(["match"]) == 2
     assert "give PROBLEM.json" in capsys.readouterr().err
+
+
+def test_process_tuning_is_safe_and_leaves_an_explicit_choice():
+    """One OpenBLAS thread by default (set before numpy), and the malloc setting never fails."""
+    import os
+
+    import tandem._blas
+
+    assert os.environ.get("OPENBLAS_NUM_THREADS")  # set by importing the engine or the CLI
+    tandem._blas.one_malloc_arena()  # glibc: one arena; elsewhere: nothing, no error
+    tandem._blas.one_malloc_arena()  # idempotent
