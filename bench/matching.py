@@ -20,6 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+# One OpenBLAS thread, as the command line runs the engine (before numpy is imported).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
