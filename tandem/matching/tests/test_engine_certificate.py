@@ -20,6 +20,7 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from tandem.matching.engine import bipartite, candidates, fastscan, parse_problem, solve
 from tandem.matching.engine.fastscan import FastScorer
+from tandem.matching.engine.problem import Problem
 from tandem.matching.engine.scoring import ScoringModel
 
 
@@ -206,6 +207,26 @@ def bottleneck(
 KINDS = ["plain", "ties", "skewed", "blocked", "floor"]
 
 
+def open_context(
+    problem: Problem,
+    *,
+    mentee_usable: np.ndarray | None = None,
+    mentor_usable: np.ndarray | None = None,
+    min_score: float = 0.0,
+) -> candidates.Context:
+    """A scan context with nobody forbidden or pinned (everyone usable unless told)."""
+    n, m = len(problem.mentees), len(problem.mentors)
+    return candidates.Context(
+        n_mentees=n,
+        n_mentors=m,
+        mentee_usable=np.ones(n, dtype=bool) if mentee_usable is None else mentee_usable,
+        mentor_usable=np.ones(m, dtype=bool) if mentor_usable is None else mentor_usable,
+        forbidden_keys=np.zeros(0, dtype=np.int64),
+        pinned_keys=np.zeros(0, dtype=np.int64),
+        min_score=min_score,
+    )
+
+
 @pytest.mark.parametrize("keep", [1, 3])
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("seed", range(3))
@@ -327,15 +348,7 @@ def test_suspects_include_every_pruned_pair_above_the_level(monkeypatch, short_p
     n, m = len(problem.mentees), len(problem.mentors)
     usable_e = np.array([p.capacity > 0 for p in problem.mentees])
     usable_r = np.array([p.capacity > 0 for p in problem.mentors])
-    context = candidates.Context(
-        n_mentees=n,
-        n_mentors=m,
-        mentee_usable=usable_e,
-        mentor_usable=usable_r,
-        forbidden_keys=np.zeros(0, dtype=np.int64),
-        pinned_keys=np.zeros(0, dtype=np.int64),
-        min_score=0.0,
-    )
+    context = open_context(problem, mentee_usable=usable_e, mentor_usable=usable_r)
     source = candidates.PairSource(context, model=model)
     kept = source.scan(1 + seed)
     exact, ok = model.block(slice(None), slice(None))
@@ -366,15 +379,7 @@ def test_capped_suspects_take_the_most_promising_pairs_per_mentee(monkeypatch, k
     problem = parse_problem(document)
     model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
     n, m = len(problem.mentees), len(problem.mentors)
-    context = candidates.Context(
-        n_mentees=n,
-        n_mentors=m,
-        mentee_usable=np.ones(n, dtype=bool),
-        mentor_usable=np.ones(m, dtype=bool),
-        forbidden_keys=np.zeros(0, dtype=np.int64),
-        pinned_keys=np.zeros(0, dtype=np.int64),
-        min_score=0.0,
-    )
+    context = open_context(problem)
     source = candidates.PairSource(context, model=model)
     kept = source.scan(1)
     row_level = np.zeros(n)
@@ -412,15 +417,7 @@ def test_tied_mentors_are_spread_over_the_mentees_candidates(monkeypatch, jitter
     problem = parse_problem(document)
     model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
     n, m = len(problem.mentees), len(problem.mentors)
-    context = candidates.Context(
-        n_mentees=n,
-        n_mentors=m,
-        mentee_usable=np.ones(n, dtype=bool),
-        mentor_usable=np.ones(m, dtype=bool),
-        forbidden_keys=np.zeros(0, dtype=np.int64),
-        pinned_keys=np.zeros(0, dtype=np.int64),
-        min_score=0.0,
-    )
+    context = open_context(problem)
     source = candidates.PairSource(context, model=model)
     kept = source.scan(1)
     exact, _ = model.block(slice(None), slice(None))
@@ -522,16 +519,7 @@ def test_scan_is_the_same_with_or_without_prefetch(monkeypatch, kind):
     rng = random.Random(7100)
     document = stress_document(rng, 90, 50, kind, "total")
     problem = parse_problem(document)
-    n, m = len(problem.mentees), len(problem.mentors)
-    context = candidates.Context(
-        n_mentees=n,
-        n_mentors=m,
-        mentee_usable=np.ones(n, dtype=bool),
-        mentor_usable=np.ones(m, dtype=bool),
-        forbidden_keys=np.zeros(0, dtype=np.int64),
-        pinned_keys=np.zeros(0, dtype=np.int64),
-        min_score=round(problem.min_score * 1e6),
-    )
+    context = open_context(problem, min_score=round(problem.min_score * 1e6))
     monkeypatch.setattr(candidates, "BLOCK_CELLS", 200)  # many small blocks
     results = []
     for prefetch in (0, 1, 3):
@@ -560,15 +548,7 @@ def test_suspects_in_many_threaded_blocks_match_one_block(monkeypatch):
         document = stress_document(rng, 80, 50, kind, "total")
         problem = parse_problem(document)
         n, m = len(problem.mentees), len(problem.mentors)
-        context = candidates.Context(
-            n_mentees=n,
-            n_mentors=m,
-            mentee_usable=np.ones(n, dtype=bool),
-            mentor_usable=np.ones(m, dtype=bool),
-            forbidden_keys=np.zeros(0, dtype=np.int64),
-            pinned_keys=np.zeros(0, dtype=np.int64),
-            min_score=0.0,
-        )
+        context = open_context(problem)
         nprng = np.random.default_rng(11)
         row_level = nprng.uniform(-2e5, 2e5, n)  # low levels: many suspects per group
         col_level = nprng.uniform(-1e5, 1e5, m)
