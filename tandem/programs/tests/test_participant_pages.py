@@ -158,6 +158,11 @@ class ParticipantListTests(TestCase):
         self.assertNotContains(start, 'rel="prev"')
         self.assertEqual(self.names(q="extra", last="1"), expected[-per_page:])
 
+    def test_the_count_has_thousands_separators(self):
+        self.add_extras(1000)
+        response = self.client.get(self.url)
+        self.assertContains(response, '<p id="result-count">1,008 participants</p>', html=True)
+
     def test_a_cursor_that_left_the_filtered_list_still_marks_the_place(self):
         per_page = settings.PARTICIPANTS_PER_PAGE
         extras = self.add_extras(per_page + 5)
