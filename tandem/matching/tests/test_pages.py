@@ -390,10 +390,8 @@ class BadInputTests(MatchedPeopleFixture):
         self.assertContains(page, "Sol has withdrawn and is not in the program now.")
         self.assertFalse(Relationship.objects.exists())
 
-    def test_approving_all_approves_the_others_and_names_each_draft_refused(self):
-        eve = add_person(self.p.program, "eve@northwind.example", department="Engineering")
-        run = self.run_smart_match()  # Mia with Sol (Sales), Eve with Marco (Engineering)
-        mia_draft = run.drafts.get(mentee=self.p.mentee_participant)
+    def match_mia_by_hand(self) -> None:
+        """Another coordinator matches Mia with Marco while her draft waits."""
         relationship_create(
             program=self.p.program,
             mentor=self.p.mentor_participant,
@@ -401,6 +399,12 @@ class BadInputTests(MatchedPeopleFixture):
             source=MatchSource.MANUAL,
             created_by=self.p.coordinator,
         )
+
+    def test_approving_all_approves_the_others_and_names_each_draft_refused(self):
+        eve = add_person(self.p.program, "eve@northwind.example", department="Engineering")
+        run = self.run_smart_match()  # Mia with Sol (Sales), Eve with Marco (Engineering)
+        mia_draft = run.drafts.get(mentee=self.p.mentee_participant)
+        self.match_mia_by_hand()
         self.client.force_login(self.p.coordinator)
         page = self.client.post(
             reverse("matching:run_approve", args=[self.p.program.pk, run.pk]),
@@ -418,13 +422,7 @@ class BadInputTests(MatchedPeopleFixture):
 
     def test_approving_a_draft_whose_mentee_was_matched_meanwhile_shows_the_refusal(self):
         draft = self.run_smart_match().drafts.get()
-        relationship_create(
-            program=self.p.program,
-            mentor=self.p.mentor_participant,
-            mentees=[self.p.mentee_participant],
-            source=MatchSource.MANUAL,
-            created_by=self.p.coordinator,
-        )
+        self.match_mia_by_hand()
         page = self.approve_and_follow(draft)
         self.assertContains(page, "Mia Mentee was matched meanwhile.")
         self.assertEqual(Relationship.objects.count(), 1)
