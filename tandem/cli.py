@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
 import json
 import math
@@ -254,11 +255,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `tandem` console script; returns the exit status."""
     tandem._blas.one_malloc_arena()  # before any array is made (peak memory)
     args = build_parser().parse_args(argv)
+    # One short run that builds millions of small objects (parsed JSON, tokens, reasons) and no
+    # reference cycles worth collecting: the cyclic collector's passes were two thirds of a
+    # 50,000-person JSON load (2.1 s, 0.66 s without) and freed nothing. Reference counting
+    # still frees everything as before (peak memory at 50k unchanged, about 920 MB).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return _match(args)
     except InputError as error:
         sys.stderr.write(f"tandem: {error}\n")
         return EXIT_BAD_INPUT
+    finally:
+        if collecting:
+            gc.enable()
 
 
 if __name__ == "__main__":

@@ -184,3 +184,28 @@ def test_process_tuning_is_safe_and_leaves_an_explicit_choice():
     assert os.environ.get("OPENBLAS_NUM_THREADS")  # set by importing the engine or the CLI
     tandem._blas.one_malloc_arena()  # glibc: one arena; elsewhere: nothing, no error
     tandem._blas.one_malloc_arena()  # idempotent
+
+
+def test_match_runs_without_the_cyclic_collector_and_restores_it(tmp_path, monkeypatch):
+    """The collector is off while a problem is solved, and back on after, even on bad input."""
+    import gc
+
+    import tandem.cli
+
+    seen: list[bool] = []
+    real_solve = tandem.cli.solve
+
+    def watching_solve(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real_solve(*args, **kwargs)
+
+    monkeypatch.setattr(tandem.cli, "solve", watching_solve)
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(PROBLEM))
+    assert gc.isenabled()
+    assert main(["match", str(path), "-o", str(tmp_path / "result.json")]) == 0
+    assert seen == [False]
+    assert gc.isenabled()
+    path.write_text('{"mentees": [')
+    assert main(["match", str(path)]) == 2
+    assert gc.isenabled()
