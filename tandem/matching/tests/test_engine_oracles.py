@@ -485,3 +485,54 @@ def test_peer_circles_respect_group_size_and_bound():
         value += sum(scores[frozenset(p)] for p in itertools.combinations(group["peers"], 2))
     assert abs(value - result["stats"]["value"]) < 1e-6
     assert result["stats"]["value"] <= result["stats"]["upper_bound"] + 1e-9
+
+
+def _textbook_deferred_acceptance(lists, keys, capacity):
+    """Mentee-proposing Gale–Shapley, one proposal at a time over whole lists, no shortcuts."""
+    position = [0] * len(lists)
+    held: dict[int, list[tuple[int, int]]] = {j: [] for j in range(len(capacity))}
+    free = list(range(len(lists)))
+    while free:
+        i = free.pop(0)
+        if position[i] == len(lists[i]):
+            continue
+        j, key = lists[i][position[i]], keys[i][position[i]]
+        position[i] += 1
+        held[j].append((key, i))
+        held[j].sort(reverse=True)
+        while len(held[j]) > capacity[j]:
+            free.append(held[j].pop()[1])
+    return sorted((i, j) for j, pairs in held.items() for _, i in pairs)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_deferred_acceptance_with_lazy_whole_lists_matches_the_textbook_algorithm(seed):
+    """Mentees who run out of their certain prefix get whole lists and skip to the first mentor
+    whose bar they clear; zero-capacity mentors refuse all; keys may be negative."""
+    from tandem.matching.engine.stable import StableInput, deferred_acceptance
+
+    rng = random.Random(seed)
+    n, m = 60, 15
+    capacity = [rng.choice([0, 1, 1, 2, 3]) for _ in range(m)]
+    key_of = {(i, j): rng.randrange(-1000, 1000) * 100 + i for i in range(n) for j in range(m)}
+    lists = [rng.sample(range(m), rng.randint(0, m)) for _ in range(n)]
+    keys = [[key_of[(i, j)] for j in lists[i]] for i in range(n)]
+    prefix = [rng.randint(0, len(x)) for x in lists]
+    asked: list[int] = []
+
+    def full_lists(batch):
+        asked.extend(batch)
+        return [
+            (np.array(lists[i], dtype=np.int64), np.array(keys[i], dtype=np.int64)) for i in batch
+        ]
+
+    data = StableInput(
+        mentee_capacity=np.ones(n, dtype=np.int64),
+        mentor_capacity=np.array(capacity, dtype=np.int64),
+        first_lists=[np.array(lists[i][: prefix[i]], dtype=np.int64) for i in range(n)],
+        first_keys=[np.array(keys[i][: prefix[i]], dtype=np.int64) for i in range(n)],
+        complete=[prefix[i] == len(lists[i]) for i in range(n)],
+        full_lists=full_lists,
+    )
+    assert deferred_acceptance(data) == _textbook_deferred_acceptance(lists, keys, capacity)
+    assert asked  # some mentees did need their whole lists
