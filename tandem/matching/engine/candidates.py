@@ -804,6 +804,44 @@ def row_pairs(source: PairSource, mentee: int) -> tuple[np.ndarray, np.ndarray]:
     return mentors, score[0, mentors].astype(np.int64)
 
 
+def rows_above(
+    source: PairSource, mentees: list[int], level: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per mentee, the usable allowed pairs that may score above `level[mentor]`: (mentors,
+    exact scores), mentors ascending.
+
+    Pairs whose bound (approximate score + eps) is at or below the level are left out unscored;
+    the others are scored exactly (and may still turn out at or below it). Without a scan model
+    (explicit scores) it is `rows_pairs`.
+    """
+    if source.explicit is not None or source.model is None or not mentees:
+        return rows_pairs(source, mentees)
+    fast = source.fast()
+    wanted = np.zeros(source.context.n_mentees, dtype=bool)
+    wanted[mentees] = True
+    found: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for group in fast.groups:
+        rows = group.rows[wanted[group.rows]]
+        if len(rows) == 0 or len(group.cols) == 0:
+            continue
+        step = max(1, BLOCK_CELLS // len(group.cols))
+        for start in range(0, len(rows), step):
+            part = rows[start : start + step]
+            approx, ok = fast.block(part, group.cols)
+            with np.errstate(invalid="ignore"):
+                ok &= approx.astype(np.float64) + fast.eps > level[group.cols][None, :]
+            r, c = np.nonzero(ok)
+            mentee, mentor = part[r], group.cols[c]
+            score, allowed = pair_scores(source, mentee, mentor)
+            mentee, mentor, score = mentee[allowed], mentor[allowed], score[allowed]
+            starts = np.searchsorted(mentee, part, side="left")
+            ends = np.searchsorted(mentee, part, side="right")
+            for i, low, high in zip(part.tolist(), starts.tolist(), ends.tolist(), strict=True):
+                found[i] = (mentor[low:high], score[low:high])
+    empty = np.zeros(0, dtype=np.int64)
+    return [found.get(i, (empty, empty)) for i in mentees]
+
+
 def rows_pairs(source: PairSource, mentees: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
     """All usable allowed pairs of several mentees: per mentee (mentors, exact scores)."""
     if source.explicit is not None or not mentees:

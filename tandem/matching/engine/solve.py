@@ -11,7 +11,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from .bipartite import solve_fair, solve_total
-from .candidates import Candidates, Context, PairSource, pair_scores, rows_pairs
+from .candidates import Candidates, Context, PairSource, pair_scores, rows_above
 from .explain import Explainer
 from .peer import solve_peer
 from .problem import SCORE_SCALE, Problem
@@ -256,7 +256,7 @@ def _solve_stable(
                 for i, x in enumerate(lists)
             ],
             complete=[True] * n,
-            full_lists=lambda batch: [],
+            full_lists=lambda batch, bar: [],
         )
     else:
         # The mentor's key: higher score, then the smaller id (exact integers).
@@ -278,9 +278,12 @@ def _solve_stable(
             first_keys.append(key_of(i, ss[order]))
             complete.append(bool(bound == -np.inf))
 
-        def full_lists(batch: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+        def full_lists(batch: list[int], bar: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+            # key = score * (n + 1) + (n - rank) <= score * (n + 1) + n: a score at or below
+            # (bar - n) / (n + 1) never clears the mentor's bar, so it need not be scored.
+            level = (bar.astype(np.float64) - n) / (n + 1)
             out = []
-            for i, (js, ss) in zip(batch, rows_pairs(source, batch), strict=True):
+            for i, (js, ss) in zip(batch, rows_above(source, batch, level), strict=True):
                 order = np.lexsort((mentor_rank[js], -ss))
                 out.append((js[order], key_of(i, ss[order])))
             return out

@@ -24,8 +24,9 @@ class StableInput:
     first_lists: list[np.ndarray]  # per mentee: mentors, best first (a certain prefix)
     first_keys: list[np.ndarray]  # per proposal: the mentor's key for the mentee (bigger = better)
     complete: list[bool]  # whether first_lists[i] is the whole list
-    # whole ranked lists (mentors, keys) of a batch of mentees
-    full_lists: Callable[[list[int]], list[tuple[np.ndarray, np.ndarray]]]
+    # Whole ranked lists (mentors, keys) of a batch of mentees, given each mentor's bar (a key
+    # at or below it is refused, now and later): proposals below the bar may be left out.
+    full_lists: Callable[[list[int], np.ndarray], list[tuple[np.ndarray, np.ndarray]]]
 
 
 def deferred_acceptance(data: StableInput) -> list[tuple[int, int]]:
@@ -63,7 +64,7 @@ def deferred_acceptance(data: StableInput) -> list[tuple[int, int]]:
             # Mentees past their certain prefix get their whole ranked lists, less the mentors
             # they already proposed to, and go on from there.
             batch, waiting = waiting, []
-            for mentee, (mentors, ranks) in zip(batch, data.full_lists(batch), strict=True):
+            for mentee, (mentors, ranks) in zip(batch, data.full_lists(batch, bar), strict=True):
                 done = np.array(lists[mentee][: position[mentee]], dtype=np.int64)
                 fresh = ~np.isin(mentors, done)
                 whole[mentee] = (mentors[fresh], ranks[fresh])

@@ -373,9 +373,18 @@ def test_stable_with_preferences_matches_the_matching_package(n_mentees, n_mento
     assert {(m["mentee"], m["mentor"]) for m in result["matches"]} == expected
 
 
-def test_stable_from_criteria_matches_the_matching_package():
+@pytest.mark.parametrize(
+    ("n_mentors", "max_capacity", "required"),
+    # 200 mentors with at most one place, no required rule: many of the 300 mentees run out of
+    # their scanned best mentors and go on through their whole lists, less what the mentors'
+    # bars already refuse (leaving out too much there changes this answer).
+    [(40, 3, True), (200, 1, False)],
+)
+def test_stable_from_criteria_matches_the_matching_package(n_mentors, max_capacity, required):
     rng = random.Random(7)
-    document = random_document(rng, 300, 40, "stable", max_capacity=3)
+    document = random_document(
+        rng, 300, n_mentors, "stable", max_capacity=max_capacity, required=required
+    )
     scores = allowed_scores(document)
     e_ids = [p["id"] for p in document["mentees"]]
     r_ids = [p["id"] for p in document["mentors"]]
@@ -507,8 +516,9 @@ def _textbook_deferred_acceptance(lists, keys, capacity):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_deferred_acceptance_with_lazy_whole_lists_matches_the_textbook_algorithm(seed):
-    """Mentees who run out of their certain prefix get whole lists and skip to the first mentor
-    whose bar they clear; zero-capacity mentors refuse all; keys may be negative."""
+    """Mentees who run out of their certain prefix get whole lists (less what their mentors' bars
+    already refuse) and skip to the first mentor whose bar they clear; zero-capacity mentors
+    refuse all; keys may be negative."""
     from tandem.matching.engine.stable import StableInput, deferred_acceptance
 
     rng = random.Random(seed)
@@ -520,11 +530,19 @@ def test_deferred_acceptance_with_lazy_whole_lists_matches_the_textbook_algorith
     prefix = [rng.randint(0, len(x)) for x in lists]
     asked: list[int] = []
 
-    def full_lists(batch):
+    def full_lists(batch, bar):
+        # Leaves out what the contract allows: proposals at or below the mentor's bar.
         asked.extend(batch)
-        return [
-            (np.array(lists[i], dtype=np.int64), np.array(keys[i], dtype=np.int64)) for i in batch
-        ]
+        out = []
+        for i in batch:
+            kept = [(j, k) for j, k in zip(lists[i], keys[i], strict=True) if k > bar[j]]
+            out.append(
+                (
+                    np.array([j for j, _ in kept], dtype=np.int64),
+                    np.array([k for _, k in kept], dtype=np.int64),
+                )
+            )
+        return out
 
     data = StableInput(
         mentee_capacity=np.ones(n, dtype=np.int64),
