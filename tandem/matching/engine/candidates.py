@@ -819,7 +819,8 @@ def rows_above(
     fast = source.fast()
     wanted = np.zeros(source.context.n_mentees, dtype=bool)
     wanted[mentees] = True
-    found: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    found_i: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    found_j: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     for group in fast.groups:
         rows = group.rows[wanted[group.rows]]
         if len(rows) == 0 or len(group.cols) == 0:
@@ -831,15 +832,18 @@ def rows_above(
             with np.errstate(invalid="ignore"):
                 ok &= approx.astype(np.float64) + fast.eps > level[group.cols][None, :]
             r, c = np.nonzero(ok)
-            mentee, mentor = part[r], group.cols[c]
-            score, allowed = pair_scores(source, mentee, mentor)
-            mentee, mentor, score = mentee[allowed], mentor[allowed], score[allowed]
-            starts = np.searchsorted(mentee, part, side="left")
-            ends = np.searchsorted(mentee, part, side="right")
-            for i, low, high in zip(part.tolist(), starts.tolist(), ends.tolist(), strict=True):
-                found[i] = (mentor[low:high], score[low:high])
-    empty = np.zeros(0, dtype=np.int64)
-    return [found.get(i, (empty, empty)) for i in mentees]
+            found_i.append(part[r])
+            found_j.append(group.cols[c])
+    # One exact scoring of every survivor (per group it would be hundreds of small calls).
+    mentee, mentor = np.concatenate(found_i), np.concatenate(found_j)
+    score, allowed = pair_scores(source, mentee, mentor)
+    mentee, mentor, score = mentee[allowed], mentor[allowed], score[allowed]
+    order = np.lexsort((mentor, mentee))
+    mentee, mentor, score = mentee[order], mentor[order], score[order]
+    asked = np.array(mentees, dtype=np.int64)
+    starts = np.searchsorted(mentee, asked, side="left").tolist()
+    ends = np.searchsorted(mentee, asked, side="right").tolist()
+    return [(mentor[a:b], score[a:b]) for a, b in zip(starts, ends, strict=True)]
 
 
 def rows_pairs(source: PairSource, mentees: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
