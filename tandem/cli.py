@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gc
 import io
 import json
 import math
@@ -21,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import tandem._blas  # before numpy: one OpenBLAS thread
+import tandem._tuning  # before numpy: one OpenBLAS thread
 from tandem.matching.engine import (
     ProblemError,
     load_problem,
@@ -253,22 +252,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `tandem` console script; returns the exit status."""
-    tandem._blas.one_malloc_arena()  # before any array is made (peak memory)
+    tandem._tuning.one_malloc_arena()  # before any array is made (peak memory)
     args = build_parser().parse_args(argv)
-    # One short run that builds millions of small objects (parsed JSON, tokens, reasons) and no
-    # reference cycles worth collecting: the cyclic collector's passes were two thirds of a
-    # 50,000-person JSON load (2.1 s, 0.66 s without) and freed nothing. Reference counting
-    # still frees everything as before (peak memory at 50k unchanged, about 920 MB).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _match(args)
-    except InputError as error:
-        sys.stderr.write(f"tandem: {error}\n")
-        return EXIT_BAD_INPUT
-    finally:
-        if collecting:
-            gc.enable()
+    with tandem._tuning.collector_paused():
+        try:
+            return _match(args)
+        except InputError as error:
+            sys.stderr.write(f"tandem: {error}\n")
+            return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

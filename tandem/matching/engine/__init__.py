@@ -6,7 +6,7 @@
 The contract is MATCHING.md (format ``tandem-matching/1``); see docs/matching.md.
 """
 
-import tandem._blas  # noqa: F401  (before numpy: one OpenBLAS thread, see tandem/_blas.py)
+import tandem._tuning  # noqa: F401  (before numpy: one OpenBLAS thread, see tandem/_tuning.py)
 
 from .problem import Problem, ProblemError, load_problem, parse_problem
 from .schema import problem_json_schema

@@ -179,11 +179,11 @@ def test_process_tuning_is_safe_and_leaves_an_explicit_choice():
     """One OpenBLAS thread by default (set before numpy), and the malloc setting never fails."""
     import os
 
-    import tandem._blas
+    import tandem._tuning
 
     assert os.environ.get("OPENBLAS_NUM_THREADS")  # set by importing the engine or the CLI
-    tandem._blas.one_malloc_arena()  # glibc: one arena; elsewhere: nothing, no error
-    tandem._blas.one_malloc_arena()  # idempotent
+    tandem._tuning.one_malloc_arena()  # glibc: one arena; elsewhere: nothing, no error
+    tandem._tuning.one_malloc_arena()  # idempotent
 
 
 def test_match_runs_without_the_cyclic_collector_and_restores_it(tmp_path, monkeypatch):
@@ -209,3 +209,29 @@ def test_match_runs_without_the_cyclic_collector_and_restores_it(tmp_path, monke
     path.write_text('{"mentees": [')
     assert main(["match", str(path)]) == 2
     assert gc.isenabled()
+
+
+def test_collector_paused_restores_the_collector_as_it_was_even_on_error():
+    import gc
+
+    from tandem._tuning import collector_paused
+
+    inside: list[bool] = []
+
+    def fail_inside() -> None:
+        with collector_paused():
+            inside.append(gc.isenabled())
+            raise ZeroDivisionError
+
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError):
+        fail_inside()
+    assert inside == [False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: left off
+    finally:
+        gc.enable()
