@@ -820,33 +820,38 @@ def rows_above(
     if source.explicit is not None or source.model is None or not mentees:
         return rows_pairs(source, mentees)
     fast = source.fast()
-    wanted = np.zeros(source.context.n_mentees, dtype=bool)
-    wanted[mentees] = True
-    found_i: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    found_j: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    for group in fast.groups:
-        rows = group.rows[wanted[group.rows]]
-        if len(rows) == 0 or len(group.cols) == 0:
-            continue
-        step = max(1, BLOCK_CELLS // len(group.cols))
-        for start in range(0, len(rows), step):
-            part = rows[start : start + step]
-            approx, ok = fast.block(part, group.cols)
+    ctx = source.context
+    found: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    wanted = np.zeros(ctx.n_mentees, dtype=bool)
+    # Mentees in chunks whose pairs number at most BLOCK_CELLS: the survivors of a chunk (all of
+    # its pairs while the mentors have room) are scored exactly in one call, in bounded memory.
+    step = max(1, BLOCK_CELLS // max(ctx.n_mentors, 1))
+    for start in range(0, len(mentees), step):
+        chunk = np.array(mentees[start : start + step], dtype=np.int64)
+        wanted[:] = False
+        wanted[chunk] = True
+        found_i: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        found_j: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        for group in fast.groups:
+            rows = group.rows[wanted[group.rows]]
+            if len(rows) == 0 or len(group.cols) == 0:
+                continue
+            approx, ok = fast.block(rows, group.cols)
             with np.errstate(invalid="ignore"):
                 ok &= approx.astype(np.float64) + fast.eps > level[group.cols][None, :]
             r, c = np.nonzero(ok)
-            found_i.append(part[r])
+            found_i.append(rows[r])
             found_j.append(group.cols[c])
-    # One exact scoring of every survivor (per group it would be hundreds of small calls).
-    mentee, mentor = np.concatenate(found_i), np.concatenate(found_j)
-    score, allowed = pair_scores(source, mentee, mentor)
-    mentee, mentor, score = mentee[allowed], mentor[allowed], score[allowed]
-    order = np.lexsort((mentor, mentee))
-    mentee, mentor, score = mentee[order], mentor[order], score[order]
-    asked = np.array(mentees, dtype=np.int64)
-    starts = np.searchsorted(mentee, asked, side="left").tolist()
-    ends = np.searchsorted(mentee, asked, side="right").tolist()
-    return [(mentor[a:b], score[a:b]) for a, b in zip(starts, ends, strict=True)]
+        mentee, mentor = np.concatenate(found_i), np.concatenate(found_j)
+        score, allowed = pair_scores(source, mentee, mentor)
+        mentee, mentor, score = mentee[allowed], mentor[allowed], score[allowed]
+        order = np.lexsort((mentor, mentee))
+        mentee, mentor, score = mentee[order], mentor[order], score[order]
+        starts = np.searchsorted(mentee, chunk, side="left").tolist()
+        ends = np.searchsorted(mentee, chunk, side="right").tolist()
+        for i, low, high in zip(chunk.tolist(), starts, ends, strict=True):
+            found[i] = (mentor[low:high], score[low:high])
+    return [found[i] for i in mentees]
 
 
 def rows_pairs(source: PairSource, mentees: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -206,6 +206,11 @@ def _solve_bipartite(problem: Problem) -> dict[str, Any]:
     }
 
 
+def _no_more_lists(batch: list[int], bar: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """With `preferences` every list is whole from the start: nobody ever asks for more."""
+    raise AssertionError(f"no whole lists to fetch with preferences (asked for {batch[:5]})")
+
+
 def _solve_stable(
     problem: Problem,
     source: PairSource,
@@ -256,7 +261,7 @@ def _solve_stable(
                 for i, x in enumerate(lists)
             ],
             complete=[True] * n,
-            full_lists=lambda batch, bar: [],
+            full_lists=_no_more_lists,
         )
     else:
         # The mentor's key: higher score, then the smaller id (exact integers).

@@ -61,13 +61,12 @@ def deferred_acceptance(data: StableInput) -> list[tuple[int, int]]:
     push, replace = heapq.heappush, heapq.heapreplace
     while free or waiting:
         if not free:
-            # Mentees past their certain prefix get their whole ranked lists, less the mentors
-            # they already proposed to, and go on from there.
+            # Mentees past their certain prefix get their whole ranked lists and start over.
+            # The mentors they already proposed to refused them or let them go for better, so
+            # each one's bar is at or above their key now: the skip below passes them by.
             batch, waiting = waiting, []
-            for mentee, (mentors, ranks) in zip(batch, data.full_lists(batch, bar), strict=True):
-                done = np.array(lists[mentee][: position[mentee]], dtype=np.int64)
-                fresh = ~np.isin(mentors, done)
-                whole[mentee] = (mentors[fresh], ranks[fresh])
+            for mentee, ranked in zip(batch, data.full_lists(batch, bar), strict=True):
+                whole[mentee] = ranked
                 position[mentee] = 0
                 complete[mentee] = True
             free = batch[::-1]

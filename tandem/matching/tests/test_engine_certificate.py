@@ -566,3 +566,43 @@ def test_suspects_in_many_threaded_blocks_match_one_block(monkeypatch):
         assert found[1] == found[0]
         assert found[0]
     assert any(count > 1 for count in calls)  # the threaded path did run
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("seed", range(3))
+def test_rows_above_leaves_out_only_pairs_at_or_below_the_level(monkeypatch, kind, seed):
+    """Stable's whole rows: every usable allowed pair scoring above its mentor's level is there
+    with its exact score; what is left out scores at or below the level; small chunks agree."""
+    rng = random.Random(4000 + seed)
+    document = stress_document(rng, 80, 50, kind, "stable")
+    document.pop("min_score", None)
+    document.pop("forbidden", None)
+    problem = parse_problem(document)
+    model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
+    n, m = len(problem.mentees), len(problem.mentors)
+    usable_r = np.array([p.capacity > 0 for p in problem.mentors])
+    context = open_context(problem, mentor_usable=usable_r)
+    exact, ok = model.block(slice(None), slice(None))
+    ok &= usable_r[None, :]
+    nprng = np.random.default_rng(seed)
+    # Levels: none (every pair), random, and at or just below some allowed pair's score.
+    level = nprng.uniform(-2e5, 8e5, m)
+    level[nprng.random(m) < 0.3] = -np.inf
+    for j in np.flatnonzero(ok.any(axis=0) & (nprng.random(m) < 0.4)):
+        # At a pair's score (it may be left out) or one micro-point below it (it must stay).
+        level[j] = exact[nprng.choice(np.flatnonzero(ok[:, j])), j] - nprng.integers(0, 2)
+    exactly = np.isin(level, exact[ok]) | np.isin(level + 1, exact[ok])
+    mentees = sorted(nprng.choice(n, 40, replace=False).tolist(), key=lambda _: nprng.random())
+    source = candidates.PairSource(context, model=model)
+    whole = candidates.rows_above(source, mentees, level)
+    monkeypatch.setattr(candidates, "BLOCK_CELLS", 3 * m)  # three mentees a chunk
+    chunked = candidates.rows_above(candidates.PairSource(context, model=model), mentees, level)
+    assert exactly.any()
+    for i, (mentors, scores), (mentors_2, scores_2) in zip(mentees, whole, chunked, strict=True):
+        assert np.array_equal(mentors, mentors_2)
+        assert np.array_equal(scores, scores_2)
+        assert np.all(np.diff(mentors) > 0)
+        assert np.all(ok[i, mentors])
+        assert np.array_equal(scores, exact[i, mentors].astype(np.int64))
+        above = np.flatnonzero(ok[i] & (exact[i] > level))
+        assert np.all(np.isin(above, mentors))

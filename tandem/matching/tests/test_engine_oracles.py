@@ -514,16 +514,19 @@ def _textbook_deferred_acceptance(lists, keys, capacity):
     return sorted((i, j) for j, pairs in held.items() for _, i in pairs)
 
 
+@pytest.mark.parametrize("filtered", [True, False])
 @pytest.mark.parametrize("seed", range(6))
-def test_deferred_acceptance_with_lazy_whole_lists_matches_the_textbook_algorithm(seed):
+def test_deferred_acceptance_with_lazy_whole_lists_matches_the_textbook_algorithm(seed, filtered):
     """Mentees who run out of their certain prefix get whole lists (less what their mentors' bars
-    already refuse) and skip to the first mentor whose bar they clear; zero-capacity mentors
-    refuse all; keys may be negative."""
+    already refuse, or all of them, mentors already proposed to included) and skip to the first
+    mentor whose bar they clear; zero-capacity mentors refuse all, zero-capacity mentees never
+    propose; keys may be negative."""
     from tandem.matching.engine.stable import StableInput, deferred_acceptance
 
     rng = random.Random(seed)
     n, m = 60, 15
     capacity = [rng.choice([0, 1, 1, 2, 3]) for _ in range(m)]
+    proposing = [rng.random() > 0.1 for _ in range(n)]
     key_of = {(i, j): rng.randrange(-1000, 1000) * 100 + i for i in range(n) for j in range(m)}
     lists = [rng.sample(range(m), rng.randint(0, m)) for _ in range(n)]
     keys = [[key_of[(i, j)] for j in lists[i]] for i in range(n)]
@@ -531,11 +534,13 @@ def test_deferred_acceptance_with_lazy_whole_lists_matches_the_textbook_algorith
     asked: list[int] = []
 
     def full_lists(batch, bar):
-        # Leaves out what the contract allows: proposals at or below the mentor's bar.
+        # Filtered: leaves out what the contract allows, proposals at or below the bar.
         asked.extend(batch)
         out = []
         for i in batch:
-            kept = [(j, k) for j, k in zip(lists[i], keys[i], strict=True) if k > bar[j]]
+            kept = [
+                (j, k) for j, k in zip(lists[i], keys[i], strict=True) if k > bar[j] or not filtered
+            ]
             out.append(
                 (
                     np.array([j for j, _ in kept], dtype=np.int64),
@@ -545,12 +550,16 @@ def test_deferred_acceptance_with_lazy_whole_lists_matches_the_textbook_algorith
         return out
 
     data = StableInput(
-        mentee_capacity=np.ones(n, dtype=np.int64),
+        mentee_capacity=np.array(proposing, dtype=np.int64),
         mentor_capacity=np.array(capacity, dtype=np.int64),
         first_lists=[np.array(lists[i][: prefix[i]], dtype=np.int64) for i in range(n)],
         first_keys=[np.array(keys[i][: prefix[i]], dtype=np.int64) for i in range(n)],
         complete=[prefix[i] == len(lists[i]) for i in range(n)],
         full_lists=full_lists,
     )
-    assert deferred_acceptance(data) == _textbook_deferred_acceptance(lists, keys, capacity)
+    expected = _textbook_deferred_acceptance(
+        [x if proposing[i] else [] for i, x in enumerate(lists)], keys, capacity
+    )
+    assert deferred_acceptance(data) == expected
     assert asked  # some mentees did need their whole lists
+    assert all(proposing[i] for i in asked)
