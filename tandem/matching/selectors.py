@@ -45,7 +45,7 @@ def get_draft_for_coordinator(user: User, program_id: int, draft_id: int) -> Dra
     draft = (
         DraftMatch.objects.filter(run__program=program, pk=draft_id)
         .select_related("run", "mentee__user", "mentor__user", "decided_by")
-        .defer("run__result", "run__unmatched")
+        .defer("run__problem", "run__result", "run__unmatched")  # see services.run_snapshot
         .first()
     )
     if draft is None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,7 @@ from tandem.matching.models import (
 )
 from tandem.matching.problems import EMAIL_ATTRIBUTE, Segment, build_problem, rules_for
 from tandem.matching.self_match import match_requests_schedule, match_requests_withdraw_for
-from tandem.matching.solver import EngineInputError, solve_document
+from tandem.matching.solver import EngineInputError, RunSnapshot, solve_document
 from tandem.mentorships.models import MatchSource, Relationship
 from tandem.mentorships.services import MatchRefused, Override, relationship_create
 from tandem.programs.models import Participant, Program, Visibility
@@ -494,27 +495,50 @@ def _reasons_marked(program: Program, reasons: list[dict[str, Any]]) -> list[dic
     return reasons_with_privacy(program, MatchRun(rules_used={"criteria": criteria}), reasons)
 
 
-def _snapshot_for_mentee(problem: Mapping[str, Any], mentee_id: str) -> dict[str, Any]:
-    """A run's snapshot cut down to one mentee and every mentor, to score that mentee's
-    candidates: the scores read nothing of other mentees, and parsing a 20,000-person
-    snapshot to score one of them took most of the draft page's time."""
-    if "mentees" not in problem:
-        return dict(problem)  # a peer snapshot: all of it is candidates
-    return {
-        **problem,
-        "mentees": [m for m in problem["mentees"] if m.get("id") == mentee_id],
-        "pinned": [pair for pair in problem.get("pinned", []) if pair[0] == mentee_id],
-        "forbidden": [pair for pair in problem.get("forbidden", []) if pair[0] == mentee_id],
-    }
+# Parsed run snapshots kept by this process, newest last: a coordinator reviews the drafts of one
+# run (or flips between two), and parsing a 20,000-person snapshot took most of a draft page's
+# time. A run's snapshot never changes; the key has the run's creation time as well as its id,
+# so a database that reuses an id (SQLite after deleting the newest run) never gets a stale copy.
+SNAPSHOTS_KEPT = 2
+_snapshots: OrderedDict[tuple[int, str], RunSnapshot] = OrderedDict()
+_snapshots_lock = threading.Lock()
+
+
+def run_snapshot(run: MatchRun) -> RunSnapshot:
+    """The run's problem snapshot, parsed (once per process while it stays among the newest).
+
+    Raises EngineInputError if the snapshot cannot be parsed (say, a run with no snapshot).
+    """
+    key = (run.pk, run.created_at.isoformat())
+    with _snapshots_lock:
+        found = _snapshots.get(key)
+        if found is not None:
+            _snapshots.move_to_end(key)
+            return found
+    document = MatchRun.objects.filter(pk=run.pk).values_list("problem", flat=True).first()
+    snapshot = RunSnapshot(document or {})
+    with _snapshots_lock:
+        _snapshots[key] = snapshot
+        while len(_snapshots) > SNAPSHOTS_KEPT:
+            _snapshots.popitem(last=False)
+    return snapshot
+
+
+def forget_run_snapshots() -> None:
+    """Drop every parsed snapshot this process keeps (tests, whose runs reuse ids and times)."""
+    with _snapshots_lock:
+        _snapshots.clear()
 
 
 def swap_alternatives(draft: DraftMatch, *, limit: int = 10) -> list[dict[str, Any]]:
     """Other mentors for a draft's mentee, from the run's own snapshot: allowed ones, best first,
     each with their score and the places they have left in the run."""
-    from tandem.matching.solver import candidates_document
-
     run = draft.run
-    capacity = {m["id"]: m["capacity"] for m in run.problem.get("mentors", [])}
+    try:
+        snapshot = run_snapshot(run)
+    except EngineInputError:
+        return []  # a run without a usable snapshot offers no alternatives
+    capacity = snapshot.capacity
     taken = Counter(
         str(mentor_id)
         for mentor_id in DraftMatch.objects.filter(
@@ -529,8 +553,7 @@ def swap_alternatives(draft: DraftMatch, *, limit: int = 10) -> list[dict[str, A
     }
     try:
         mentee_id = str(draft.mentee_id)
-        candidates = candidates_document(
-            _snapshot_for_mentee(run.problem, mentee_id),
+        candidates = snapshot.candidates(
             mentee_id,
             # Mentors with room first (best score first within each group): they can take the
             # mentee without another draft giving way. Reasons are written for these only.
@@ -538,8 +561,8 @@ def swap_alternatives(draft: DraftMatch, *, limit: int = 10) -> list[dict[str, A
             allowed_only=True,
             limit=limit + 1,
         )
-    except (EngineInputError, KeyError):
-        return []  # a run without a usable snapshot offers no alternatives
+    except KeyError:
+        return []  # the mentee is not in the snapshot: no alternatives from it
     return [
         {**c, "places_left": max(0, capacity.get(c["mentor"], 0) - taken[c["mentor"]])}
         for c in candidates
@@ -553,19 +576,14 @@ def draft_swap_mentor(
 ) -> DraftMatch:
     """Replace a draft's mentor with another allowed one: the old draft is set aside (nobody is
     told) and a new draft takes its place, scored from the same run snapshot."""
-    from tandem.matching.solver import candidates_document
-
     draft = _get_draft_locked(program, draft_id)
     _refuse_if_decided(draft)
     if draft.is_peer:
         raise MatchRefused("Peer drafts have no mentor to swap.", code="peer")
-    mentee_id = str(draft.mentee_id)
     candidate = next(
         (
             c
-            for c in candidates_document(
-                _snapshot_for_mentee(draft.run.problem, mentee_id), mentee_id
-            )
+            for c in run_snapshot(draft.run).candidates(str(draft.mentee_id))
             if c["mentor"] == str(mentor.pk)
         ),
         None,

@@ -57,6 +57,7 @@ QUERIES = {
         "the program's matching rules",
         "its criteria (which questions scored)",
         "the program's questions (the side-by-side rows)",
+        "the run's snapshot (the first time this process shows a draft of the run)",
         "mentors of the run's live drafts (places left for swaps)",
         "the swap alternatives' participants and users",
         NAV,
@@ -184,6 +185,19 @@ class QueryCountTests(TestCase):
             with self.subTest(page=name, size=size), self.assertNumQueries(len(expected)):
                 response = self.client.get(url)
             self.assertEqual(response.status_code, 200, name)
+
+    def test_a_runs_snapshot_is_read_once_for_all_its_drafts(self):
+        run = self.grow_to(10)
+        user, url = self.pages(run)["draft"]
+        self.client.force_login(user)
+        with self.assertNumQueries(len(QUERIES["draft"])):
+            first = self.client.get(url)
+        with self.assertNumQueries(len(QUERIES["draft"]) - 1):
+            again = self.client.get(url)
+        # The same alternatives from the kept copy as from the database.
+        self.assertTrue(first.context["alternatives"])
+        self.assertEqual(first.context["alternatives"], again.context["alternatives"])
+        self.assertContains(again, "Places left in this run")
 
     def test_query_counts_do_not_grow_with_the_program(self):
         self.assert_counts(self.grow_to(10), 10)

@@ -1,5 +1,6 @@
 """Smart-match runs in the product: snapshot, background execution, drafts, approval, races."""
 
+import datetime
 import threading
 from unittest import mock
 
@@ -75,6 +76,26 @@ class RunTests(TestCase):
         self.assertEqual(draft.status, DraftStatus.PROPOSED)
         self.assertEqual(draft.reasons[0]["criterion"], "Same department")
         self.assertEqual(run.stats["matched"], 1)
+
+    def test_a_parsed_snapshot_is_kept_per_run_and_read_again_for_a_new_one(self):
+        same_department_rule(self.p.program, self.p.coordinator)
+        run = self.start()
+        started = run.created_at
+        kept = services.run_snapshot(run)
+        self.assertIs(services.run_snapshot(run), kept)
+        self.assertEqual(kept.capacity, {m["id"]: m["capacity"] for m in run.problem["mentors"]})
+        # The same id with another creation time (SQLite reuses the newest run's id once it is
+        # deleted) is another run: its own snapshot is read.
+        MatchRun.objects.filter(pk=run.pk).update(problem={**run.problem, "mentors": []})
+        run.created_at = started + datetime.timedelta(seconds=1)
+        self.assertEqual(services.run_snapshot(run).capacity, {})
+        self.assertIs(services.run_snapshot(run.__class__(pk=run.pk, created_at=started)), kept)
+        # Only the newest few are kept: after as many other runs, the first is read again.
+        for later in range(2, 2 + services.SNAPSHOTS_KEPT):
+            run.created_at = started + datetime.timedelta(seconds=later)
+            services.run_snapshot(run)
+        run.created_at = started
+        self.assertEqual(services.run_snapshot(run).capacity, {})
 
     def test_nobody_is_told_about_drafts_or_a_dismissed_draft(self):
         same_department_rule(self.p.program, self.p.coordinator)
