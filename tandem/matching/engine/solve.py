@@ -268,20 +268,17 @@ def _solve_stable(
         def key_of(i: int | np.ndarray, scores: np.ndarray) -> np.ndarray:
             return scores.astype(np.int64) * (n + 1) + (n - mentee_rank[i])
 
-        starts = np.searchsorted(candidates.mentee, np.arange(n + 1))
-        first_lists = []
-        first_keys = []
-        complete = []
-        for i in range(n):
-            js = candidates.mentor[starts[i] : starts[i + 1]]
-            ss = candidates.score[starts[i] : starts[i + 1]]
-            bound = candidates.row_bound[i]
-            certain = ss > bound
-            js, ss = js[certain], ss[certain]
-            order = np.lexsort((mentor_rank[js], -ss))
-            first_lists.append(js[order])
-            first_keys.append(key_of(i, ss[order]))
-            complete.append(bool(bound == -np.inf))
+        # Each mentee's certain prefix (kept pairs above the bound on everything pruned), best
+        # first, ties by mentor id: one sort of all the kept pairs, cut per mentee.
+        certain = candidates.score > candidates.row_bound[candidates.mentee]
+        mi, mj = candidates.mentee[certain], candidates.mentor[certain]
+        ms = candidates.score[certain]
+        order = np.lexsort((mentor_rank[mj], -ms, mi))
+        mi, mj, ms = mi[order], mj[order], ms[order]
+        cuts = np.searchsorted(mi, np.arange(1, n))
+        first_lists = np.split(mj, cuts)
+        first_keys = np.split(key_of(mi, ms), cuts)
+        complete = (candidates.row_bound == -np.inf).tolist()
 
         def full_lists(batch: list[int], bar: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
             # key = score * (n + 1) + (n - rank) <= score * (n + 1) + n: a score at or below
