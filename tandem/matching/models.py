@@ -261,7 +261,11 @@ class DraftMatch(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "mentee", "mentor"], name="draft_pair_unique"),
         ]
-        indexes = [models.Index(fields=["run", "status"])]
+        indexes = [
+            models.Index(fields=["run", "status"]),
+            # The drafts page: a run's drafts of one status, best first (an index scan, no sort).
+            models.Index(fields=["run", "status", "-score", "id"], name="draft_run_status_best"),
+        ]
 
     def __str__(self) -> str:
         return f"Draft {self.mentee_id} – {self.mentor_id or self.peers} ({self.score:.2f})"

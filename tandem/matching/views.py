@@ -153,14 +153,16 @@ def run_detail(request: HttpRequest, program_id: int, run_id: int) -> HttpRespon
     status = request.GET.get("status", DraftStatus.PROPOSED)
     if status not in DraftStatus.values and status != "":
         status = DraftStatus.PROPOSED
+    counts = selectors.draft_counts(run)
+    shown = counts[status] if status else sum(counts.values())
     return render(
         request,
         "matching/run.html",
         {
             "program": run.program,
             "run": run,
-            "page": selectors.drafts_page(run, status, request.GET.get("page")),
-            "counts": selectors.draft_counts(run),
+            "page": selectors.drafts_page(run, status, request.GET.get("page"), count=shown),
+            "counts": counts,
             "status": status,
             "statuses": DraftStatus,
             "unmatched": selectors.unmatched_people(run) if run.is_finished else [],

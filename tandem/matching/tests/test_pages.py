@@ -40,8 +40,7 @@ QUERIES = {
         *SESSION_AND_USER,
         "the program, if the user coordinates it",
         "the run (without its problem and result)",
-        "the paginator's count of drafts with the status shown",
-        "draft counts by status, in one GROUP BY",
+        "draft counts by status, in one GROUP BY (the paginator's count too)",
         "the unmatched people named in the result, with their users",
         NAV,
         "one page of drafts with mentee, mentor and their users",
@@ -237,6 +236,19 @@ class PaginationTests(TestCase):
         second = self.client.get(url, {"page": 2})
         self.assertEqual(second.text.count('name="draft"'), 6)
         self.assertContains(second, "Page 2 of 2")
+        # The pages follow the status shown (their count comes from the counts by status).
+        best = run.drafts.order_by("-score", "id")[:6].values_list("pk", flat=True)
+        DraftMatch.objects.filter(pk__in=list(best)).update(status="approved")
+        proposed = self.client.get(url)
+        self.assertEqual(proposed.text.count('name="draft"'), 50)
+        self.assertNotContains(proposed, "Page 1 of")  # one page: no page links
+        self.assertContains(proposed, "Approve all 50")
+        approved = self.client.get(url, {"status": "approved"})
+        self.assertEqual(len(approved.context["page"].object_list), 6)
+        self.assertNotContains(approved, "Page 1 of")
+        everything = self.client.get(url, {"status": "", "page": "2"})
+        self.assertEqual(len(everything.context["page"].object_list), 6)
+        self.assertContains(everything, "Page 2 of 2")
 
 
 class MatchedPeopleFixture(TestCase):
