@@ -227,6 +227,20 @@ def open_context(
     )
 
 
+def unfloored_problem(
+    seed: int, kind: str, objective: str
+) -> tuple[Problem, ScoringModel, np.ndarray, np.ndarray]:
+    """A stress cohort without score floor or forbidden pairs: problem, model, who has room."""
+    document = stress_document(random.Random(seed), 80, 50, kind, objective)
+    document.pop("min_score", None)
+    document.pop("forbidden", None)
+    problem = parse_problem(document)
+    model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
+    usable_e = np.array([p.capacity > 0 for p in problem.mentees])
+    usable_r = np.array([p.capacity > 0 for p in problem.mentors])
+    return problem, model, usable_e, usable_r
+
+
 @pytest.mark.parametrize("keep", [1, 3])
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("seed", range(3))
@@ -339,15 +353,8 @@ def test_suspects_include_every_pruned_pair_above_the_level(monkeypatch, short_p
     monkeypatch.setattr(candidates, "SHORT_PREFIX", short_prefix)
     monkeypatch.setattr(candidates, "REFINE_SHARE", 10**9 if short_prefix == 0 else 3)
     monkeypatch.setattr(candidates, "REFINED", 2)
-    rng = random.Random(3000 + seed)
-    document = stress_document(rng, 80, 50, kind, "total")
-    document.pop("min_score", None)
-    document.pop("forbidden", None)
-    problem = parse_problem(document)
-    model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
+    problem, model, usable_e, usable_r = unfloored_problem(3000 + seed, kind, "total")
     n, m = len(problem.mentees), len(problem.mentors)
-    usable_e = np.array([p.capacity > 0 for p in problem.mentees])
-    usable_r = np.array([p.capacity > 0 for p in problem.mentors])
     context = open_context(problem, mentee_usable=usable_e, mentor_usable=usable_r)
     source = candidates.PairSource(context, model=model)
     kept = source.scan(1 + seed)
@@ -573,14 +580,8 @@ def test_suspects_in_many_threaded_blocks_match_one_block(monkeypatch):
 def test_rows_above_leaves_out_only_pairs_at_or_below_the_level(monkeypatch, kind, seed):
     """Stable's whole rows: every usable allowed pair scoring above its mentor's level is there
     with its exact score; what is left out scores at or below the level; small chunks agree."""
-    rng = random.Random(4000 + seed)
-    document = stress_document(rng, 80, 50, kind, "stable")
-    document.pop("min_score", None)
-    document.pop("forbidden", None)
-    problem = parse_problem(document)
-    model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
+    problem, model, _, usable_r = unfloored_problem(4000 + seed, kind, "stable")
     n, m = len(problem.mentees), len(problem.mentors)
-    usable_r = np.array([p.capacity > 0 for p in problem.mentors])
     context = open_context(problem, mentor_usable=usable_r)
     exact, ok = model.block(slice(None), slice(None))
     ok &= usable_r[None, :]
