@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts.http import request_user as _user
@@ -167,6 +168,9 @@ def run_detail(request: HttpRequest, program_id: int, run_id: int) -> HttpRespon
             "statuses": DraftStatus,
             "unmatched": selectors.unmatched_people(run) if run.is_finished else [],
             "segment": Segment.from_json(run.segment),
+            # Row links are these plus an id and "/": two reverse() calls a page, not 250.
+            "draft_url": reverse("matching:draft", args=[run.program.pk, 0]).removesuffix("0/"),
+            "participants_url": reverse("programs:participants", args=[run.program.pk]),
         },
     )
 

@@ -231,6 +231,10 @@ class PaginationTests(TestCase):
         self.assertEqual(first.text.count('name="draft"'), 50)
         self.assertContains(first, "Page 1 of 2")
         self.assertContains(first, "Approve all 56")
+        # Row links are built from one reverse() a page: each is the draft's own URL.
+        shown = first.context["page"].object_list
+        links = re.findall(r'<td><a href="([^"]+)">Mentee', first.text)
+        self.assertEqual(links, [reverse("matching:draft", args=[program.pk, d.pk]) for d in shown])
         scores = re.findall(r"<td>(\d\.\d\d)</td>", first.text)
         self.assertEqual(scores, sorted(scores, reverse=True))  # best first
         second = self.client.get(url, {"page": 2})
@@ -249,6 +253,29 @@ class PaginationTests(TestCase):
         everything = self.client.get(url, {"status": "", "page": "2"})
         self.assertEqual(len(everything.context["page"].object_list), 6)
         self.assertContains(everything, "Page 2 of 2")
+
+
+class UnmatchedListTests(TestCase):
+    def test_the_run_page_lists_who_was_not_matched_with_links_and_reasons(self):
+        p = make_personas()
+        program = p.program
+        left = [add_person(program, f"left{i}@northwind.example") for i in range(3)]
+        unmatched = [
+            {"id": str(person.pk), "side": "mentee", "reason": f"reason {i}"}
+            for i, person in enumerate(left)
+        ]
+        run = MatchRun.objects.create(
+            program=program, created_by=p.coordinator, status="done", unmatched=unmatched
+        )
+        self.client.force_login(p.coordinator)
+        response = self.client.get(reverse("matching:run", args=[program.pk, run.pk]))
+        self.assertContains(response, "Not matched (3)")
+        links = re.findall(r'<tr><td><a href="([^"]+)">', response.text)
+        self.assertEqual(
+            links, [reverse("programs:participant", args=[program.pk, x.pk]) for x in left]
+        )
+        for i in range(3):
+            self.assertContains(response, f"reason {i}")
 
 
 class MatchedPeopleFixture(TestCase):
