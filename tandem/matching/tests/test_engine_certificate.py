@@ -227,6 +227,12 @@ def open_context(
     )
 
 
+def open_source(problem: Problem) -> tuple[ScoringModel, candidates.PairSource]:
+    """The problem's scoring model and a pair source over it, everyone usable."""
+    model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
+    return model, candidates.PairSource(open_context(problem), model=model)
+
+
 def unfloored_problem(
     seed: int, kind: str, objective: str
 ) -> tuple[Problem, ScoringModel, np.ndarray, np.ndarray]:
@@ -384,10 +390,8 @@ def test_capped_suspects_take_the_most_promising_pairs_per_mentee(monkeypatch, k
     rng = random.Random(4000)
     document = stress_document(rng, 80, 50, kind, "total")
     problem = parse_problem(document)
-    model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
+    model, source = open_source(problem)
     n, m = len(problem.mentees), len(problem.mentors)
-    context = open_context(problem)
-    source = candidates.PairSource(context, model=model)
     kept = source.scan(1)
     row_level = np.zeros(n)
     col_level = np.zeros(m)
@@ -422,10 +426,8 @@ def test_tied_mentors_are_spread_over_the_mentees_candidates(monkeypatch, jitter
     document = stress_document(rng, 80, 40, "ties", "total")
     document["criteria"] = [{"name": "team", "type": "same", "mentee": "team", "mentor": "team"}]
     problem = parse_problem(document)
-    model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
+    model, source = open_source(problem)
     n, m = len(problem.mentees), len(problem.mentors)
-    context = open_context(problem)
-    source = candidates.PairSource(context, model=model)
     kept = source.scan(1)
     exact, _ = model.block(slice(None), slice(None))
     # Each mentee's kept mentors include one of its best; the bound covers the rest.
