@@ -506,6 +506,35 @@ def test_column_tops_sort_packed_and_exact_agree():
     assert np.array_equal(v2, values[order])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(30, 7), (25, 90), (40, 400), (3, 5000), (0, 300), (4, 0)])
+def test_row_tops_keep_each_rows_best_values_and_the_best_left_out(shape, dtype):
+    """row_tops against a plain sort of every row: the same kept values, best first and equal
+    values by column, and the same largest value left out; NEG cells are never kept. Ties,
+    -0.0, rows of NEG only and rows with fewer allowed cells than `keep` are all present."""
+    rng = np.random.default_rng(sum(shape) + (dtype == np.float32))
+    rows, cols = shape
+    values = rng.integers(-50, 400, size=shape).astype(dtype)  # many ties
+    values[rng.random(shape) < 0.4] = candidates.NEG
+    if rows > 2:
+        values[0] = candidates.NEG
+        values[1, :] = candidates.NEG
+        values[1, 2:4] = 0.0
+        values[1, :2] = -0.0  # equal to 0.0: ordered by column
+        values[2, : cols // 2] = candidates.NEG  # allowed cells in the last chunks only
+    keep = 12
+    top_r, top_c, top_v, left_out = candidates.row_tops(values, keep)
+    assert np.array_equal(values[top_r, top_c], top_v)
+    for r in range(rows):
+        allowed = np.flatnonzero(values[r] > candidates.NEG)
+        order = allowed[np.lexsort((allowed, -values[r, allowed]))]
+        mine = top_r == r
+        assert np.array_equal(top_c[mine], order[:keep])
+        expected = values[r, order[keep]] if len(order) > keep else candidates.NEG
+        assert left_out[r] == expected
+    assert np.all(np.diff(top_r) >= 0)
+
+
 def test_in_order_pipeline_keeps_order_and_raises():
     """Blocks computed ahead in a worker thread come back in input order; errors propagate."""
     assert list(candidates._in_order(lambda x: x * x, iter(range(50)))) == [
