@@ -86,24 +86,15 @@ def tokenize_all(
 
     Equal values share one tuple object, which keeps later per-pair caches cheap.
     """
-    cache: dict[object, tuple[str, ...] | None] = {}
-    out: list[tuple[str, ...] | None] = []
-    append = out.append
-    for value in values:
-        if value is None:
-            append(None)
-            continue
-        key: object = tuple(value) if type(value) is list else value
-        found = cache.get(key, _MISSING)
-        if found is _MISSING:
-            tokens = tokenize(value)
-            found = None if tokens is None else tuple(tokens)
-            cache[key] = found
-        append(found)  # type: ignore[arg-type]
-    return out
-
-
-_MISSING = object()
+    # Lists are not hashable: their tuples are the keys (JSON values are never tuples). The
+    # loops over every value run in C (dict.fromkeys, map); Python only sees distinct values.
+    keys = [tuple(v) if type(v) is list else v for v in values]
+    cache: dict[object, tuple[str, ...] | None] = dict.fromkeys(keys)
+    for key in cache:
+        if key is not None:
+            tokens = tokenize(list(key) if type(key) is tuple else key)
+            cache[key] = None if tokens is None else tuple(tokens)
+    return list(map(cache.__getitem__, keys))
 
 
 @dataclass
