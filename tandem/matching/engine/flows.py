@@ -50,6 +50,7 @@ def best_matching(
         [np.zeros(n, dtype=np.int64), -arc_score.astype(np.int64), np.zeros(m, dtype=np.int64)]
     )
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
+    del tails, heads, capacities, costs  # copied by the solver (peak memory)
     total = int(min(mentee_capacity.sum(), mentor_capacity.sum()))
     flow.set_node_supply(source, total)
     flow.set_node_supply(sink, -total)
@@ -57,6 +58,7 @@ def best_matching(
     if status != flow.OPTIMAL:
         raise SolverFailure(f"min-cost flow ended with status {status}")
     flows = np.asarray(flow.flows(np.arange(n + arcs + m, dtype=np.int32)))
+    del flow  # the solver's graph is freed before the residual graph is built (peak memory)
     chosen = flows[n : n + arcs] > 0
     source_flow = flows[:n]
     sink_flow = flows[n + arcs :]
