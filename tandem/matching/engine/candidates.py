@@ -20,6 +20,9 @@ from .fastscan import FastScorer
 from .scoring import ScoringModel
 
 BLOCK_CELLS = 1_000_000
+# Threads of the scan. Fixed, not the machine's core count: each thread keeps its own column
+# tops, and a different share of the blocks could keep a different one of two tied pairs.
+SCAN_LANES = 2
 REFINED = 96  # pairs remembered per row rescanned by the certificate
 REFINE_SHARE = 3  # a row is rescanned whole only if its prefix is over 1/3 of its group
 SHORT_PREFIX = 256  # suspects of a mentee with at most this many are scored exactly, one by one
@@ -157,11 +160,7 @@ class PairSource:
         eps = fast.eps
         floor = ctx.min_score
         per_mentee = np.zeros(n, dtype=np.int64)
-        per_mentor = np.zeros(m, dtype=np.int64)
         row_bound = np.full(n, NEG)
-        kept_i: list[np.ndarray] = []
-        kept_j: list[np.ndarray] = []
-        columns = _ColumnTops(m, keep, n)
         all_usable = bool(ctx.mentee_usable.all() and ctx.mentor_usable.all())
 
         def work(block: tuple[np.ndarray, np.ndarray, np.ndarray]) -> _Block:
@@ -208,18 +207,32 @@ class PairSource:
                 kept_j=cols[top_c],
             )
 
-        # Blocks are scored in a worker thread (numpy releases the GIL) while this thread merges
-        # the previous ones, in block order: the result does not depend on the threads.
-        for done in _in_order(work, (b for b in fast.blocks(BLOCK_CELLS) if len(b[1]))):
-            per_mentee[done.rows] = done.row_allowed
-            per_mentor[done.cols] += done.col_allowed
-            row_bound[done.rows] = done.bound
-            kept_i.append(done.kept_i)
-            kept_j.append(done.kept_j)
-            columns.add(done.approx, done.rows, done.cols)
-        col_i, col_j, col_bound = columns.finish(eps)
-        mentee = np.concatenate([*kept_i, col_i]).astype(np.int64)
-        mentor = np.concatenate([*kept_j, col_j]).astype(np.int64)
+        def lane(k: int) -> None:
+            # Rows are in exactly one block, so the lanes write disjoint parts of the per-row
+            # arrays; per-mentor counts are summed per lane, then across lanes.
+            for block in fast.blocks(BLOCK_CELLS, k, SCAN_LANES):
+                done = work(block)
+                per_mentee[done.rows] = done.row_allowed
+                row_bound[done.rows] = done.bound
+                mentor_counts[k][done.cols] += done.col_allowed
+                kept[k].append((done.kept_i, done.kept_j))
+                columns[k].add(done.approx, done.rows, done.cols)
+
+        # The blocks are shared out to SCAN_LANES threads by number (numpy releases the GIL in
+        # the matrix products and sorts), each with its own column tops, merged at the end: a
+        # fixed share, so the result never depends on the threads' timing nor on the machine.
+        columns = [_ColumnTops(m, keep, n) for _ in range(SCAN_LANES)]
+        mentor_counts = [np.zeros(m, dtype=np.int64) for _ in range(SCAN_LANES)]
+        kept: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(SCAN_LANES)]
+        with ThreadPoolExecutor(max_workers=SCAN_LANES) as pool:
+            for future in [pool.submit(lane, k) for k in range(SCAN_LANES)]:
+                future.result()
+        per_mentor = np.sum(mentor_counts, axis=0)
+        for other in columns[1:]:
+            columns[0].merge(other)
+        col_i, col_j, col_bound = columns[0].finish(eps)
+        mentee = np.concatenate([*(i for share in kept for i, _ in share), col_i]).astype(np.int64)
+        mentor = np.concatenate([*(j for share in kept for _, j in share), col_j]).astype(np.int64)
         _keys, first = np.unique(mentee * m + mentor, return_index=True)
         mentee, mentor = mentee[first], mentor[first]
         exact, _ = self.model.scores(mentee, mentor)
@@ -696,6 +709,7 @@ class _ColumnTops:
         self.rows: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
         self.cols: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
         self.values: list[np.ndarray] = [np.zeros(0, dtype=np.float32)]
+        self.sorted_head = 0  # entries at the head of the lists already in `_sorted` order
         self.pending = 0
 
     def add(self, approx: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
@@ -723,17 +737,33 @@ class _ColumnTops:
         self.cols.append(cols[c])
         self.values.append(approx[r, c])
         self.pending += len(r)
-        if self.pending > max(1_000_000, 2 * self.m * (self.keep + 1)):
+        if self.pending > max(150_000, self.m * (self.keep + 1) // 4):
             self._compact()
 
+    def merge(self, other: _ColumnTops) -> None:
+        """Take in another stream's entries and bounds (for its blocks; compacted by `finish`).
+
+        Each stream keeps its mentors' best entries and bounds what it let go, so the union of
+        the kept entries holds every mentor's overall best, and the larger bound still bounds
+        everything let go by either.
+        """
+        self.rows += other.rows
+        self.cols += other.cols
+        self.values += other.values
+        self.pending += other.pending + other.sorted_head
+        np.maximum(self.dropped, other.dropped, out=self.dropped)
+        np.maximum(self.threshold, other.threshold, out=self.threshold)
+
     def _sorted(
-        self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray
+        self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, presorted: int = 0
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Entries by mentor, then value descending, then mentee (a total, deterministic order).
 
         When mentor, value and mentee fit one int64 key, a plain sort of the keys does it (much
         faster than an argsort); values then come back rounded *up* to 1/16 micro-point, which
         keeps every bound made from them an upper bound. Otherwise an exact stable argsort.
+        The first `presorted` entries may already be in this order (and rounded): then only the
+        rest is sorted, and the two runs are merged (a stable sort finds both runs).
         """
         row_bits = max(1, int(self.n - 1).bit_length())
         col_bits = max(1, int(self.m - 1).bit_length())
@@ -747,7 +777,11 @@ class _ColumnTops:
             return rows[order], cols[order], values[order]
         key = (cols.astype(np.int64) << (_VALUE_BITS + row_bits)) | ((top - q) << row_bits)
         key |= rows.astype(np.int64)
-        key.sort()
+        if presorted:
+            key[presorted:].sort()
+            key.sort(kind="stable")
+        else:
+            key.sort()
         rows = key & ((1 << row_bits) - 1)
         q = top - ((key >> row_bits) & top)
         cols = key >> (_VALUE_BITS + row_bits)
@@ -757,7 +791,7 @@ class _ColumnTops:
         rows = np.concatenate(self.rows)
         cols = np.concatenate(self.cols)
         values = np.concatenate(self.values)
-        rows, cols, values = self._sorted(rows, cols, values)
+        rows, cols, values = self._sorted(rows, cols, values, self.sorted_head)
         starts = np.searchsorted(cols, np.arange(self.m))
         rank = np.arange(len(cols)) - starts[cols]
         depth = self.keep + 1
@@ -767,6 +801,7 @@ class _ColumnTops:
         full = cols[rank == depth - 1]
         self.threshold[full] = values[rank == depth - 1]
         self.rows, self.cols, self.values = [rows[keep]], [cols[keep]], [values[keep]]
+        self.sorted_head = int(keep.sum())
         self.pending = 0
 
     def finish(self, eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

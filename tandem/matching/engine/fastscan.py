@@ -222,17 +222,27 @@ class FastScorer:
         return groups
 
     # -- blocks ------------------------------------------------------------------------------
-    def blocks(self, cells: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """(rows, cols, right features of cols) for row chunks of every group, about `cells`."""
+    def blocks(
+        self, cells: int, lane: int = 0, lanes: int = 1
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(rows, cols, right features of cols) for row chunks of every group, about `cells`.
+
+        Groups without mentors (nothing to score) are left out. With `lanes` > 1, only the
+        blocks numbered `lane` modulo `lanes` (a fixed share, for one thread of several).
+        """
+        index = 0
         for group in self.groups:
             if len(group.cols) == 0 or len(group.rows) == 0:
-                if len(group.rows):
-                    yield group.rows, group.cols, self.right[group.cols]
                 continue
-            features = np.ascontiguousarray(self.right[group.cols])
             step = max(1, cells // len(group.cols))
-            for start in range(0, len(group.rows), step):
-                yield group.rows[start : start + step], group.cols, features
+            count = -(-len(group.rows) // step)
+            mine = [b for b in range(index, index + count) if b % lanes == lane]
+            if mine:
+                features = np.ascontiguousarray(self.right[group.cols])
+                for b in mine:
+                    start = (b - index) * step
+                    yield group.rows[start : start + step], group.cols, features
+            index += count
 
     def block(
         self, rows: np.ndarray, cols: np.ndarray, features: np.ndarray | None = None

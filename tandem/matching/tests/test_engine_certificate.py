@@ -499,6 +499,13 @@ def test_column_tops_sort_packed_and_exact_agree():
     assert np.all(v1[1:][same] <= v1[:-1][same])
     tied = same & (v1[1:] == v1[:-1])
     assert np.all(r1[1:][tied] > r1[:-1][tied])
+    # A sorted head (the last compaction's entries) and new entries: the same order.
+    more = rng.integers(0, count, 700)
+    r3, c3, v3 = (np.concatenate([x, y[more]]) for x, y in ((r1, rows), (c1, cols), (v1, values)))
+    whole = tops._sorted(r3, c3, v3)
+    merged = tops._sorted(r3, c3, v3, presorted=len(r1))
+    for x, y in zip(whole, merged, strict=True):
+        assert np.array_equal(x, y)
     wide = candidates._ColumnTops(m, 5, 1 << 40)  # too many bits to pack: exact path
     r2, c2, v2 = wide._sorted(rows, cols, values)
     assert np.array_equal(r2, rows[order])
@@ -552,21 +559,73 @@ def test_in_order_pipeline_keeps_order_and_raises():
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_scan_is_the_same_with_or_without_prefetch(monkeypatch, kind):
-    """The threaded scan gives exactly the sequential scan's candidates and bounds."""
+def test_scan_in_lanes_keeps_each_persons_best_and_valid_bounds(monkeypatch, kind):
+    """However many lanes share the blocks: the same per-mentee results, every mentor keeps its
+    best pairs, every pruned allowed pair is under both its bounds, and a second run is the same.
+    """
     rng = random.Random(7100)
     document = stress_document(rng, 90, 50, kind, "total")
+    document.pop("forbidden", None)  # the context forbids nothing
+    score, ok = dense_allowed(document)
     problem = parse_problem(document)
     context = open_context(problem, min_score=round(problem.min_score * 1e6))
     monkeypatch.setattr(candidates, "BLOCK_CELLS", 200)  # many small blocks
+    keep = 3
+    eps = FastScorer(ScoringModel(problem.mentees, problem.mentors, problem.criteria)).eps
     results = []
-    for prefetch in (0, 1, 3):
-        monkeypatch.setattr(candidates, "PREFETCH", prefetch)
+    for lanes in (1, 2, 3, 3):
+        monkeypatch.setattr(candidates, "SCAN_LANES", lanes)
         model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
-        results.append(candidates.PairSource(context, model=model).scan(3))
+        result = candidates.PairSource(context, model=model).scan(keep)
+        kept = np.zeros(ok.shape, dtype=bool)
+        kept[result.mentee, result.mentor] = True
+        assert ok[kept].all()
+        pruned = ok & ~kept
+        rows, cols = np.nonzero(pruned)
+        assert np.all(score[rows, cols] <= result.row_bound[rows])
+        assert np.all(score[rows, cols] <= result.col_bound[cols])
+        # A mentor's kept pairs are within eps of its best (approximate scores pick them).
+        for j in range(ok.shape[1]):
+            allowed = np.sort(score[ok[:, j], j])[::-1]
+            if len(allowed):
+                assert kept[:, j].sum() >= min(keep, len(allowed))
+                best_kept = np.sort(score[kept[:, j], j])[::-1][: min(keep, len(allowed))]
+                assert np.all(best_kept >= allowed[: len(best_kept)] - 2 * eps)
+        results.append(result)
     for other in results[1:]:
-        for name in ("mentee", "mentor", "score", "row_bound", "col_bound", "allowed_per_mentee"):
+        for name in ("row_bound", "allowed_per_mentee", "allowed_per_mentor"):
             assert np.array_equal(getattr(results[0], name), getattr(other, name))
+    for name in ("mentee", "mentor", "score", "row_bound", "col_bound"):
+        assert np.array_equal(getattr(results[2], name), getattr(results[3], name))
+
+
+def test_merged_column_tops_bound_what_either_stream_let_go():
+    """One stream lets go of tied values at its block's (keep + 1)-th best and keeps nothing;
+    the other keeps one lower value. After the merge, the mentor's bound still covers the
+    values let go."""
+    first = candidates._ColumnTops(1, 2, 16)
+    first.add(np.array([[1.0]], dtype=np.float32), np.array([4]), np.array([0]))
+    second = candidates._ColumnTops(1, 2, 16)
+    second.add(np.full((4, 1), 5.0, dtype=np.float32), np.arange(4), np.array([0]))
+    first.merge(second)
+    rows, _, bound = first.finish(0.5)
+    assert rows.tolist() == [4]
+    assert bound[0] >= 5.0 + 0.5
+
+
+def test_blocks_are_shared_out_to_lanes_once_each():
+    """Every block goes to exactly one lane, by its number; together they are all the blocks."""
+    rng = random.Random(7200)
+    problem = parse_problem(stress_document(rng, 60, 40, "blocked", "total"))
+    fast = FastScorer(ScoringModel(problem.mentees, problem.mentors, problem.criteria))
+    whole = [(tuple(r), tuple(c)) for r, c, _ in fast.blocks(150)]
+    assert len(whole) > 6
+    for lanes in (2, 3):
+        shares = [
+            [(tuple(r), tuple(c)) for r, c, _ in fast.blocks(150, k, lanes)] for k in range(lanes)
+        ]
+        for k, share in enumerate(shares):
+            assert share == whole[k::lanes]
 
 
 def test_suspects_in_many_threaded_blocks_match_one_block(monkeypatch):
