@@ -23,9 +23,13 @@ BLOCK_CELLS = 1_000_000
 # Threads of the scan. Fixed, not the machine's core count: each thread keeps its own column
 # tops, and a different share of the blocks could keep a different one of two tied pairs.
 SCAN_LANES = 2
-REFINED = 96  # pairs remembered per row rescanned by the certificate
-REFINE_SHARE = 3  # a row is rescanned whole only if its prefix is over 1/3 of its group
-SHORT_PREFIX = 256  # suspects of a mentee with at most this many are scored exactly, one by one
+# Each mentee remembers its best REFINED pairs from the scan (approximate scores) and a bound on
+# the rest: the certificate looks only at those while that bound clears the mentee's level, and
+# re-scores no matrix products for it (at 50k, 76M cells were re-scored over three rounds to find
+# 12,000 suspects before). 64 rather than 32 (slower) or 96 (no faster); memory: 8 bytes a pair,
+# 26 MB at 50,000 mentees, released before the reasons are written. At most CAP (below), so the
+# remembered pairs never give a mentee more suspects in a round than a capped prefix would.
+REFINED = 64
 # At most this many suspects per mentee, and as many added per mentor, are examined in a round
 # (the most promising first); the rest wait for the next round. Without the cap a candidate set
 # far from the optimum (say, too few pairs: every mentee's top pairs at the same few mentors)
@@ -96,8 +100,10 @@ class PairSource:
         self.model = model
         self.explicit = explicit
         self._fast: FastScorer | None = None
-        # Rows rescanned once by the certificate: their best pairs and a bound on the rest.
-        self._refined: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # Each mentee's best REFINED pairs from the scan (NEG-padded approximate scores) and
+        # a bound on the rest (NaN: not known, so the certificate re-scores the mentee's pairs).
+        self._refined_cols = np.zeros((0, 0), dtype=np.int32)
+        self._refined_vals = np.zeros((0, 0), dtype=np.float32)
         self._refined_bound = np.full(context.n_mentees, np.nan)
         # Pairs the certificate scored exactly and found not allowed (sorted keys): never again.
         self._rejected = np.zeros(0, dtype=np.int64)
@@ -141,8 +147,11 @@ class PairSource:
         return self._fast
 
     def release(self) -> None:
-        """Drop the fast scorer (it is rebuilt if needed again)."""
+        """Drop the fast scorer (it is rebuilt if needed again) and the remembered pairs."""
         self._fast = None
+        self._refined_cols = np.zeros((0, 0), dtype=np.int32)
+        self._refined_vals = np.zeros((0, 0), dtype=np.float32)
+        self._refined_bound[:] = np.nan
 
     def scan(self, keep: int) -> Candidates:
         """Keep each usable mentee's and mentor's top `keep` allowed pairs, with bounds.
@@ -162,6 +171,10 @@ class PairSource:
         per_mentee = np.zeros(n, dtype=np.int64)
         row_bound = np.full(n, NEG)
         all_usable = bool(ctx.mentee_usable.all() and ctx.mentor_usable.all())
+        depth = max(REFINED, keep)
+        self._refined_cols = np.zeros((n, depth), dtype=np.int32)
+        self._refined_vals = np.full((n, depth), NEG, dtype=np.float32)
+        self._refined_bound = np.full(n, np.nan)
 
         def work(block: tuple[np.ndarray, np.ndarray, np.ndarray]) -> _Block:
             rows, cols, features = block
@@ -195,16 +208,28 @@ class PairSource:
                 usable = ok & ctx.mentee_usable[rows][:, None] & ctx.mentor_usable[cols][None, :]
                 self._clear_sub(usable, rows, cols, ctx.pinned_keys)
                 approx[~usable] = NEG
-            top_r, top_c, _, left_out = row_tops(approx, keep)
+            # The best `depth` of each row: the first `keep` are candidates, the (keep + 1)-th
+            # makes the row's bound, and all are remembered for the certificate.
+            top_r, top_c, top_v, left_out = row_tops(approx, depth)
+            rank = np.arange(len(top_r)) - np.searchsorted(top_r, np.arange(len(rows)))[top_r]
+            self._refined_cols[rows[top_r], rank] = cols[top_c]
+            self._refined_vals[rows[top_r], rank] = top_v
+            bound = np.where(left_out > NEG, left_out.astype(np.float64) + eps, NEG)
+            self._refined_bound[rows] = bound
+            if depth > keep:
+                bound = np.full(len(rows), NEG)
+                at = rank == keep
+                bound[top_r[at]] = top_v[at].astype(np.float64) + eps
+            first = rank < keep
             return _Block(
                 rows=rows,
                 cols=cols,
                 approx=approx,
                 row_allowed=row_allowed,
                 col_allowed=col_allowed,
-                bound=np.where(left_out > NEG, left_out.astype(np.float64) + eps, NEG),
-                kept_i=rows[top_r],
-                kept_j=cols[top_c],
+                bound=bound,
+                kept_i=rows[top_r[first]],
+                kept_j=cols[top_c[first]],
             )
 
         def lane(k: int) -> None:
@@ -367,23 +392,8 @@ class PairSource:
             rows, counts = rows[counts > 0], counts[counts > 0]
             if len(rows) == 0:
                 continue
-            # Short prefixes (most flagged mentees) are re-scored approximately as they are;
-            # so are prefixes that cover only a small part of the group (a rescan of the whole
-            # row would cost more than several rounds of prefixes).
-            short = (counts <= SHORT_PREFIX) | (counts * REFINE_SHARE < len(cols))
-            if short.any():
-                yield from self._prefix_suspects(
-                    rows[short], counts[short], by_level, candidates, row_level, col_level, chunk
-                )
-                rows, counts = rows[~short], counts[~short]
-                if len(rows) == 0:
-                    continue
-            # Mentees flagged for the first time get their whole row scanned once (approximately)
-            # and remember their best REFINED pairs and a bound on the rest: later rounds then
-            # only look at those pairs unless the refined bound itself is not enough.
-            fresh = rows[np.isnan(self._refined_bound[rows])]
-            if len(fresh):
-                self._refine(fresh, group.cols, chunk)
+            # Mentees whose remembered pairs and bound on the rest clear their prefix look only
+            # at those pairs; the others have their prefix re-scored.
             with np.errstate(invalid="ignore"):
                 still = np.searchsorted(
                     levels, self._refined_bound[rows] - row_level[rows], side="left"
@@ -484,28 +494,6 @@ class PairSource:
             if len(r):
                 yield part[r], sub[c]
 
-    def _refine(self, rows: np.ndarray, cols: np.ndarray, chunk: int) -> None:
-        """Remember each row's best REFINED approximate pairs in its group and bound the rest."""
-        fast = self.fast()
-        features = np.ascontiguousarray(fast.right[cols])
-        step = max(1, chunk // max(len(cols), 1))
-        for start in range(0, len(rows), step):
-            part = rows[start : start + step]
-            approx, ok = fast.block(part, cols, features)
-            approx[~ok] = NEG
-            top_r, top_c, values, left_out = row_tops(approx, REFINED)
-            self._refined_bound[part] = np.where(
-                left_out > NEG, left_out.astype(np.float64) + fast.eps, NEG
-            )
-            cuts = np.searchsorted(top_r, np.arange(1, len(part)))
-            for mentee, js, vs in zip(
-                part.tolist(),
-                np.split(cols[top_c], cuts),
-                np.split(values.astype(np.float64), cuts),
-                strict=True,
-            ):
-                self._refined[mentee] = (js, vs)
-
     def _stored_suspects(
         self,
         rows: np.ndarray,
@@ -516,13 +504,11 @@ class PairSource:
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Suspects among the remembered pairs of rows whose refined bound clears the rest."""
         eps = self.fast().eps
-        lists = [self._refined[i] for i in rows.tolist()]
-        lengths = np.array([len(js) for js, _ in lists], dtype=np.int64)
-        if lengths.sum() == 0:
-            return
-        mentee = np.repeat(rows, lengths)
-        mentor = np.concatenate([js for js, _ in lists])
-        approx = np.concatenate([vs for _, vs in lists])
+        values = self._refined_vals[rows]
+        present = values > NEG
+        mentee = np.broadcast_to(rows[:, None], values.shape)[present]
+        mentor = self._refined_cols[rows][present].astype(np.int64)
+        approx = values[present].astype(np.float64)
         level = row_level[mentee] + col_level[mentor]
         with np.errstate(invalid="ignore"):
             hit = (approx + eps > level) & (np.minimum(rb[mentee], cb[mentor]) > level)
@@ -644,15 +630,16 @@ def row_tops(
     value not kept.
 
     A full partial sort of every row costs about 9 ns a cell. Instead each row is cut into
-    ROW_CHUNKS column chunks; the (keep + 1)-th largest chunk maximum is a value with at least
-    keep + 1 cells at or above it, so it is at most the row's (keep + 1)-th largest value, and
-    only the cells at or above it (about 25 a row on real cohorts) are sorted. That costs well
-    under 3 ns a cell and gives exactly the same kept values and `left_out`.
+    ROW_CHUNKS column chunks (or twice keep + 1, if more); the (keep + 1)-th largest chunk
+    maximum is a value with at least keep + 1 cells at or above it, so it is at most the row's
+    (keep + 1)-th largest value, and only the cells at or above it (about 25 a row on real
+    cohorts for keep = 20) are sorted. That costs well under 3 ns a cell and gives exactly the
+    same kept values and `left_out`.
     """
     rows, cols = values.shape
     depth = keep + 1
-    if cols > 2 * ROW_CHUNKS and cols > 2 * depth:
-        chunks = max(ROW_CHUNKS, depth)
+    chunks = max(ROW_CHUNKS, 2 * depth)
+    if cols > 2 * chunks:
         starts = (np.arange(chunks) * cols) // chunks
         maxima = np.maximum.reduceat(values, starts, axis=1)
         cut = np.partition(maxima, chunks - depth, axis=1)[:, chunks - depth]

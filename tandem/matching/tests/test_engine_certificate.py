@@ -257,9 +257,7 @@ def test_total_with_tiny_candidate_lists_matches_dense_optimum(monkeypatch, keep
     if seed == 2:
         monkeypatch.setattr(fastscan, "MAX_GROUPS", 1)  # required rules as per-block masks
     if seed >= 1:  # suspects through rescans and remembered rows, not pair by pair
-        monkeypatch.setattr(candidates, "SHORT_PREFIX", 0)
-        monkeypatch.setattr(candidates, "REFINE_SHARE", 10**9)  # every flagged row rescanned
-        monkeypatch.setattr(candidates, "REFINED", 2 * seed - 1)
+        monkeypatch.setattr(candidates, "REFINED", 2 * seed - 1)  # few remembered pairs
     rng = random.Random(1000 * seed + keep)
     document = stress_document(rng, 70, 45, kind, "total")
     for person in document["mentees"]:
@@ -281,9 +279,7 @@ def test_fair_with_tiny_candidate_lists_matches_dense_bottleneck(monkeypatch, ke
     monkeypatch.setattr(candidates, "CAP", [1, 1000][seed])  # suspects capped per round
     monkeypatch.setattr(bipartite, "ACTIVE_SLACK", [0.0, 50_000.0][seed])  # later flows
     if seed == 1:
-        monkeypatch.setattr(candidates, "SHORT_PREFIX", 0)
-        monkeypatch.setattr(candidates, "REFINE_SHARE", 10**9)  # every flagged row rescanned
-        monkeypatch.setattr(candidates, "REFINED", 1)
+        monkeypatch.setattr(candidates, "REFINED", 1)  # few remembered pairs
     rng = random.Random(2000 * seed + keep)
     document = stress_document(rng, 60, 40, kind, "fair")
     for person in document["mentees"]:
@@ -350,15 +346,15 @@ def test_many_equal_scores_keep_the_certificate(monkeypatch):
             assert sum(round(m["score"] * 1e6) for m in result["matches"]) == total
 
 
-@pytest.mark.parametrize("short_prefix", [256, 0])
+@pytest.mark.parametrize("refined", [0, 2, 64])
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("seed", range(3))
-def test_suspects_include_every_pruned_pair_above_the_level(monkeypatch, short_prefix, kind, seed):
-    """The certificate's suspects (approximate prefilter included) cover every real violator."""
+def test_suspects_include_every_pruned_pair_above_the_level(monkeypatch, refined, kind, seed):
+    """The certificate's suspects (approximate prefilter included) cover every real violator,
+    whether they come from re-scored prefixes (no pairs remembered beyond the candidates) or
+    from the pairs each mentee remembers from the scan."""
     monkeypatch.setattr(candidates, "CAP", 10**9)
-    monkeypatch.setattr(candidates, "SHORT_PREFIX", short_prefix)
-    monkeypatch.setattr(candidates, "REFINE_SHARE", 10**9 if short_prefix == 0 else 3)
-    monkeypatch.setattr(candidates, "REFINED", 2)
+    monkeypatch.setattr(candidates, "REFINED", refined)
     problem, model, usable_e, usable_r = unfloored_problem(3000 + seed, kind, "total")
     n, m = len(problem.mentees), len(problem.mentors)
     context = open_context(problem, mentee_usable=usable_e, mentor_usable=usable_r)
@@ -385,8 +381,11 @@ def test_suspects_include_every_pruned_pair_above_the_level(monkeypatch, short_p
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_capped_suspects_take_the_most_promising_pairs_per_mentee(monkeypatch, kind):
-    """With more suspects than CAP, a mentee yields only its CAP best and is counted as capped."""
+    """With more suspects than CAP, a mentee yields only its CAP best and is counted as capped.
+    (Capping is for re-scored prefixes: nothing remembered here. A mentee's remembered pairs,
+    REFINED = CAP of them, are examined all at once.)"""
     monkeypatch.setattr(candidates, "CAP", 2)
+    monkeypatch.setattr(candidates, "REFINED", 0)
     rng = random.Random(4000)
     document = stress_document(rng, 80, 50, kind, "total")
     problem = parse_problem(document)
@@ -631,7 +630,7 @@ def test_blocks_are_shared_out_to_lanes_once_each():
 def test_suspects_in_many_threaded_blocks_match_one_block(monkeypatch):
     """Prefix blocks scored ahead in a worker thread yield the same suspects as one block."""
     monkeypatch.setattr(candidates, "CAP", 10**9)
-    monkeypatch.setattr(candidates, "SHORT_PREFIX", 10**9)  # every flagged row by prefix
+    monkeypatch.setattr(candidates, "REFINED", 0)  # nothing remembered: every prefix re-scored
     calls: list[int] = []
     real = candidates._in_order
 
