@@ -202,11 +202,13 @@ def _match(args: argparse.Namespace) -> int:
         # temporary file renamed at the end, so a failure never leaves a partial result.
         target = Path(args.output)
         partial = target.with_name(target.name + ".partial")
-        with partial.open("w", encoding="utf-8") as handle:
+        with partial.open("wb") as handle:
             write_result(result, handle)
         partial.replace(target)
     else:
-        write_result(result, sys.stdout)
+        sys.stdout.flush()
+        write_result(result, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
     return 0
 
 

@@ -6,9 +6,10 @@ import io
 import json
 import time
 from collections import Counter
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 import numpy as np
+import orjson
 
 from .bipartite import solve_fair, solve_total
 from .candidates import Candidates, Context, PairSource, pair_scores, rows_above
@@ -87,35 +88,42 @@ def solve(problem: Problem, *, timing: bool = False) -> dict[str, Any]:
     return result
 
 
-# One encoder for every entry (json.dumps with options builds a new one per call).
-_compact = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": ")).encode
+WRITE_CHUNK = 1000  # list entries encoded and written at a time
+_ENTRIES = b",\n    "  # between two entries of a list
 
 
 def result_json(result: dict[str, Any]) -> str:
     """The result as canonical JSON text (what the command line prints).
 
     Top-level fields one per line, and each entry of a list (a match, an unmatched person, a
-    warning) compact on its own line: readable, diff-friendly, and written by the C encoder
-    (an indented dump is ten times slower on a 50,000-person result).
+    warning) compact on its own line: readable and diff-friendly.
     """
-    out = io.StringIO()
+    out = io.BytesIO()
     write_result(result, out)
-    return out.getvalue()
+    return out.getvalue().decode("utf-8")
 
 
-def write_result(result: dict[str, Any], stream: TextIO) -> None:
-    """Write `result_json(result)` to a text stream, entry by entry (no copy of the whole text)."""
-    stream.write("{\n")
+def write_result(result: dict[str, Any], stream: BinaryIO) -> None:
+    """Write `result_json(result)` as UTF-8 to a binary stream, a chunk of entries at a time (a
+    50,000-person result is never held as one text).
+
+    Encoded by orjson: 0.4 s for a 50,000-person result against 0.9 s with the standard
+    library's C encoder, an entry at a time.
+    """
+    stream.write(b"{\n")
     for index, (key, value) in enumerate(result.items()):
-        stream.write(("" if index == 0 else ",\n") + f"  {json.dumps(key, ensure_ascii=False)}: ")
+        stream.write((b"" if index == 0 else b",\n") + b"  " + orjson.dumps(key) + b": ")
         if isinstance(value, list) and value:
-            stream.write("[\n    ")
-            for position, item in enumerate(value):
-                stream.write(("" if position == 0 else ",\n    ") + _compact(item))
-            stream.write("\n  ]")
+            stream.write(b"[\n    ")
+            for start in range(0, len(value), WRITE_CHUNK):
+                chunk = value[start : start + WRITE_CHUNK]
+                stream.write(
+                    (b"" if start == 0 else _ENTRIES) + _ENTRIES.join(map(orjson.dumps, chunk))
+                )
+            stream.write(b"\n  ]")
         else:
-            stream.write(_compact(value))
-    stream.write("\n}\n")
+            stream.write(orjson.dumps(value))
+    stream.write(b"\n}\n")
 
 
 def _solve_bipartite(problem: Problem) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The `tandem match` command line: JSON, CSV, schema, exit codes, nothing written on error."""
 
+import importlib
 import io
 import json
 import subprocess
@@ -8,6 +9,7 @@ import sys
 import pytest
 
 from tandem.cli import main
+from tandem.matching.engine import parse_problem, result_json, solve
 
 PROBLEM = {
     "objective": "total",
@@ -34,6 +36,37 @@ def test_match_json_file_prints_result(tmp_path, capsys):
     assert main(["match", str(path)]) == 0
     result = json.loads(capsys.readouterr().out)
     assert {(m["mentee"], m["mentor"]) for m in result["matches"]} == {("a1", "b1"), ("a2", "b2")}
+
+
+def test_result_text_is_utf8_json_with_one_entry_a_line(tmp_path, monkeypatch):
+    """The written result parses back to the solved result, keeps non-ASCII text as UTF-8, and
+    has each match and each unmatched person on a line of its own, across write chunks."""
+    # (the package's `solve` is the function; the module is looked up by name)
+    monkeypatch.setattr(importlib.import_module("tandem.matching.engine.solve"), "WRITE_CHUNK", 2)
+    people = [f"Zoë-{k}" for k in range(5)]
+    problem = {
+        "objective": "total",
+        "mentees": [{"id": p, "attributes": {"wants": ["python"]}} for p in people],
+        "mentors": [
+            {"id": f"Å{k}", "capacity": 1, "attributes": {"offers": ["python"]}} for k in range(3)
+        ],
+        "criteria": [{"name": "skills", "type": "overlap", "mentee": "wants", "mentor": "offers"}],
+    }
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(problem), encoding="utf-8")
+    out = tmp_path / "result.json"
+    assert main(["match", str(path), "-o", str(out)]) == 0
+    raw = out.read_bytes()
+    assert "Zoë-0".encode() in raw
+    result = json.loads(raw.decode("utf-8"))
+    assert result == json.loads(result_json(solve(parse_problem(problem))))
+    lines = raw.decode("utf-8").splitlines()
+    assert len(result["matches"]) == 3
+    assert len(result["unmatched"]) == 2
+    entries = [line for line in lines if line.startswith('    {"')]
+    assert len(entries) == len(result["matches"]) + len(result["unmatched"])
+    for line in entries:
+        json.loads(line.rstrip(","))
 
 
 def test_match_reads_stdin_and_writes_output_file(tmp_path, monkeypatch):
