@@ -555,21 +555,21 @@ def _distinct_rows(side: Side) -> tuple[np.ndarray, np.ndarray]:
         keys = np.where(np.isnan(side.values), np.inf, side.values)
         _, first, codes = np.unique(keys, return_index=True, return_inverse=True)
         return codes.ravel(), first
+    # Each row as (present, its value codes ascending, padded with -1): equal rows are equal
+    # values. Codes are numbered by first appearance, as the representatives are ordered.
     matrix = side.matrix
-    seen: dict[tuple[bool, tuple[int, ...]], int] = {}
-    codes = np.empty(matrix.shape[0], dtype=np.int64)
-    representatives: list[int] = []
-    for row in range(matrix.shape[0]):
-        key = (
-            bool(side.present[row]),
-            tuple(matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]].tolist()),
-        )
-        code = seen.get(key)
-        if code is None:
-            code = len(representatives)
-            seen[key] = code
-            representatives.append(row)
-            if len(representatives) > TABLE_LIMIT:
-                return codes, np.array(representatives)
-        codes[row] = code
-    return codes, np.array(representatives, dtype=np.int64)
+    rows = matrix.shape[0]
+    if rows == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    lengths = np.diff(matrix.indptr)
+    width = int(lengths.max())
+    keys = np.full((rows, width + 1), -1, dtype=np.int64)
+    keys[:, 0] = side.present
+    row = np.repeat(np.arange(rows), lengths)
+    keys[row, 1 + np.arange(len(row)) - np.repeat(matrix.indptr[:-1], lengths)] = np.sort(
+        matrix.indices.astype(np.int64) + (row << 32)
+    ) - (row << 32)
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse.ravel()], np.sort(first)
