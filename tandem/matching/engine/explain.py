@@ -187,8 +187,9 @@ class Explainer:
                     }
                 append(entry)
             columns.append(column)
-        # Each match gets its own entry dicts (copies of the cached ones).
-        return [[columns[k][row].copy() for k in ks] for row, ks in enumerate(order.tolist())]
+        # Equal entries are one shared dict (read-only, see `solve`): a 50,000-person result has
+        # a million entries, and copies of them took 150 MB at the run's peak.
+        return [[columns[k][row] for k in ks] for row, ks in enumerate(order.tolist())]
 
     # -- unmatched ---------------------------------------------------------------------------
     def unmatched(self, mentees: list[int], mentors: list[int]) -> list[dict[str, Any]]:

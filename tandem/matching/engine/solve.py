@@ -77,6 +77,8 @@ def solve(problem: Problem, *, timing: bool = False) -> dict[str, Any]:
 
     The result is deterministic: the same problem gives the same document, byte for byte once
     serialized with `result_json`. `stats.seconds` is only included when `timing` is true.
+    Treat it as read-only: equal reason entries of different matches are one shared dict
+    (copy an entry before changing it).
     """
     started = time.perf_counter()
     result = solve_peer(problem) if problem.is_peer else _solve_bipartite(problem)
