@@ -18,7 +18,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from tandem.matching.engine import bipartite, candidates, fastscan, parse_problem, solve
+from tandem.matching.engine import bipartite, candidates, fastscan, parse_problem, scoring, solve
 from tandem.matching.engine.fastscan import FastScorer
 from tandem.matching.engine.problem import Problem
 from tandem.matching.engine.scoring import ScoringModel
@@ -696,3 +696,29 @@ def test_rows_above_leaves_out_only_pairs_at_or_below_the_level(monkeypatch, kin
         assert np.array_equal(scores, exact[i, mentors].astype(np.int64))
         above = np.flatnonzero(ok[i] & (exact[i] > level))
         assert np.all(np.isin(above, mentors))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_distinct_rows_number_values_by_first_appearance(seed):
+    """Participants with equal values (missing, empty and list order included) share a code;
+    codes are numbered by first appearance and each representative is that first participant."""
+    rng = random.Random(seed)
+    values: list[list[str] | None] = []
+    for _ in range(200):
+        roll = rng.random()
+        if roll < 0.1:
+            values.append(None)
+        elif roll < 0.15:
+            values.append([])
+        else:
+            values.append(rng.sample(["a", "b", "c", "d", "e", "f"], rng.randint(1, 3)))
+    tokens = scoring.tokenize_all(values, scoring.value_tokens)
+    vocabulary = {t: k for k, t in enumerate("abcdef")}
+    codes, representatives = scoring._distinct_rows(scoring._set_side(tokens, vocabulary))
+    keys = [None if v is None else frozenset(v) for v in values]
+    first: dict[object, int] = {}
+    for index, key in enumerate(keys):
+        first.setdefault(key, index)
+    order = sorted(first.values())
+    assert representatives.tolist() == order
+    assert codes.tolist() == [order.index(first[key]) for key in keys]
