@@ -282,7 +282,7 @@ class PairSource:
         floor = self.context.min_score
         unsure = ok & (approx < floor + eps) & (approx >= floor - eps)
         ok &= approx >= floor + eps
-        r, c = np.nonzero(unsure)
+        r, c = cells(unsure)
         if len(r):
             exact, _ = self.model.scores(rows[r], cols[c])
             passed = exact >= floor
@@ -490,7 +490,7 @@ class PairSource:
                         rows_over = np.flatnonzero(over)[sure]
                         hit[rows_over] = kept[sure]
                         self.capped += len(rows_over)
-            r, c = np.nonzero(hit)
+            r, c = cells(hit)
             if len(r):
                 yield part[r], sub[c]
 
@@ -617,6 +617,12 @@ def _in_order(work: Callable[[_T], _R], items: Iterable[_T]) -> Iterator[_R]:
             yield pending.popleft().result()
 
 
+def cells(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of every true cell of a 2-D mask, in row-major order (as np.nonzero, but
+    from flat positions: a 1-D nonzero is several times faster than a 2-D one)."""
+    return np.divmod(np.flatnonzero(mask), max(mask.shape[1], 1))
+
+
 ROW_CHUNKS = 48  # column chunks whose maxima give each row's cut (row_tops)
 
 
@@ -716,10 +722,10 @@ class _ColumnTops:
         if len(live) == 0:
             return
         if len(live) * 2 < len(cols):
-            r, c = np.nonzero(approx[:, live] > limit[live][None, :])
+            r, c = cells(approx[:, live] > limit[live][None, :])
             c = live[c]
         else:
-            r, c = np.nonzero(approx > limit[None, :])
+            r, c = cells(approx > limit[None, :])
         self.rows.append(rows[r])
         self.cols.append(cols[c])
         self.values.append(approx[r, c])
@@ -907,7 +913,7 @@ def rows_above(
             approx, ok = fast.block(rows, group.cols)
             with np.errstate(invalid="ignore"):
                 ok &= approx.astype(np.float64) + fast.eps > level[group.cols][None, :]
-            r, c = np.nonzero(ok)
+            r, c = cells(ok)
             found_i.append(rows[r])
             found_j.append(group.cols[c])
         mentee, mentor = np.concatenate(found_i), np.concatenate(found_j)
