@@ -722,3 +722,12 @@ def test_distinct_rows_number_values_by_first_appearance(seed):
     order = sorted(first.values())
     assert representatives.tolist() == order
     assert codes.tolist() == [order.index(first[key]) for key in keys]
+
+
+@pytest.mark.parametrize("shape", [(7, 13), (1, 40), (40, 1), (0, 5), (5, 0)])
+def test_cells_are_the_true_cells_in_row_major_order(shape):
+    mask = np.random.default_rng(sum(shape)).random(shape) < 0.3
+    rows, cols = candidates.cells(mask)
+    expected_rows, expected_cols = np.nonzero(mask)
+    assert np.array_equal(rows, expected_rows)
+    assert np.array_equal(cols, expected_cols)
