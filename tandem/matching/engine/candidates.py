@@ -370,6 +370,12 @@ class PairSource:
         # Pairs with a mentee or mentor without capacity left are never allowed to be used.
         row_level = np.where(ctx.mentee_usable, row_level - margin, np.inf)
         col_level = np.where(ctx.mentor_usable, col_level, np.inf)
+        # Mentors re-scored for mentee i: col_level < limit[i] (its refined bound, or its row
+        # bound when it remembers nothing, less its level); the rest of its remembered pairs
+        # are looked at as they are.
+        with np.errstate(invalid="ignore"):
+            bound = np.where(np.isnan(self._refined_bound), rb, np.fmin(self._refined_bound, rb))
+            limit = bound - row_level
         for group in fast.groups:
             rows, cols = group.rows, group.cols
             if len(rows) == 0 or len(cols) == 0:
@@ -392,22 +398,20 @@ class PairSource:
             rows, counts = rows[counts > 0], counts[counts > 0]
             if len(rows) == 0:
                 continue
-            # Mentees whose remembered pairs and bound on the rest clear their prefix look only
-            # at those pairs; the others have their prefix re-scored.
-            with np.errstate(invalid="ignore"):
-                still = np.searchsorted(
-                    levels, self._refined_bound[rows] - row_level[rows], side="left"
-                )
-            stored = rows[still == 0]
-            if len(stored):
-                yield from self._stored_suspects(stored, rb, cb, row_level, col_level)
+            # A pair a mentee does not remember scores at most its refined bound, so it can only
+            # be a suspect where the level is below that bound: the first `width` mentors of its
+            # prefix, which are re-scored. Its remembered pairs at or above that level are
+            # looked at as they are (no matrix product).
+            width = np.searchsorted(levels, limit[rows], side="left")
+            yield from self._stored_suspects(rows, rb, cb, row_level, col_level, limit)
             yield from self._prefix_suspects(
-                rows[still > 0],
-                counts[still > 0],
+                rows[width > 0],
+                width[width > 0],
                 by_level,
                 candidates,
                 row_level,
                 col_level,
+                limit,
                 chunk,
             )
 
@@ -419,6 +423,7 @@ class PairSource:
         candidates: Candidates,
         row_level: np.ndarray,
         col_level: np.ndarray,
+        limit: np.ndarray,
         chunk: int,
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Suspects among each row's prefix `by_level[:count]`, by approximate scores.
@@ -426,9 +431,10 @@ class PairSource:
         The prefixes are re-scored approximately (matrix products over rows of similar prefix
         length, so little is wasted) and only the pairs whose approximate score could still
         exceed the level (approx + eps > level) are yielded. Columns past a row's own prefix
-        have a level at or above its bound, so they are never yielded. A row with more than CAP
-        such pairs (candidates and known non-allowed pairs aside) yields its CAP most promising
-        ones (largest approx - level) and counts in `self.capped`.
+        (col_level >= limit[row]) are never yielded: a row's remembered pairs there are looked
+        at by `_stored_suspects`, and its other pairs there cannot be suspects. A row with more
+        than CAP such pairs (candidates and known non-allowed pairs aside) yields its CAP most
+        promising ones (largest approx - level) and counts in `self.capped`.
         """
         if len(rows) == 0:
             return
@@ -457,6 +463,7 @@ class PairSource:
             with np.errstate(invalid="ignore"):
                 hit = ok & (approx.astype(np.float64) + fast.eps > np.maximum(level, self._floor))
                 hit &= np.minimum(rb[part][:, None], cb[sub][None, :]) > level
+                hit &= col_level[sub][None, :] < limit[part][:, None]
             return part, sub, approx, level, hit
 
         # Several blocks: the next is scored in a worker thread while the caller scores the
@@ -501,8 +508,12 @@ class PairSource:
         cb: np.ndarray,
         row_level: np.ndarray,
         col_level: np.ndarray,
+        limit: np.ndarray,
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Suspects among the remembered pairs of rows whose refined bound clears the rest."""
+        """Suspects among the remembered pairs whose mentor is not re-scored for the mentee
+        (col_level >= limit[mentee]; see `suspects`)."""
+        if len(self._refined_vals) == 0:  # released: nothing remembered, every prefix re-scored
+            return
         eps = self.fast().eps
         values = self._refined_vals[rows]
         present = values > NEG
@@ -512,6 +523,7 @@ class PairSource:
         level = row_level[mentee] + col_level[mentor]
         with np.errstate(invalid="ignore"):
             hit = (approx + eps > level) & (np.minimum(rb[mentee], cb[mentor]) > level)
+            hit &= ~(col_level[mentor] < limit[mentee])  # exactly the mentors not re-scored
         if hit.any():
             yield mentee[hit], mentor[hit]
 

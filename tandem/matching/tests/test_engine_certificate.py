@@ -351,8 +351,8 @@ def test_many_equal_scores_keep_the_certificate(monkeypatch):
 @pytest.mark.parametrize("seed", range(3))
 def test_suspects_include_every_pruned_pair_above_the_level(monkeypatch, refined, kind, seed):
     """The certificate's suspects (approximate prefilter included) cover every real violator,
-    whether they come from re-scored prefixes (no pairs remembered beyond the candidates) or
-    from the pairs each mentee remembers from the scan."""
+    once each, whether they come from re-scored prefixes (no pairs remembered beyond the
+    candidates) or from the pairs each mentee remembers from the scan, or both."""
     monkeypatch.setattr(candidates, "CAP", 10**9)
     monkeypatch.setattr(candidates, "REFINED", refined)
     problem, model, usable_e, usable_r = unfloored_problem(3000 + seed, kind, "total")
@@ -369,8 +369,11 @@ def test_suspects_include_every_pruned_pair_above_the_level(monkeypatch, refined
         col_level = nprng.uniform(-1e5, 2e5, m)
         col_level[nprng.random(m) < 0.2] = np.inf
         found = np.zeros((n, m), dtype=bool)
+        yielded = 0
         for mentee, mentor in source.suspects(kept, row_level, col_level):
             found[mentee, mentor] = True
+            yielded += len(mentee)
+        assert yielded == found.sum()  # no pair twice (re-scored and remembered ones apart)
         violators = ok & (exact > row_level[:, None] + col_level[None, :])
         assert violators.any() or kind == "ties"
         assert not (violators & ~found).any()
