@@ -153,12 +153,14 @@ class PairSource:
         self._refined_vals = np.zeros((0, 0), dtype=np.float32)
         self._refined_bound[:] = np.nan
 
-    def scan(self, keep: int) -> Candidates:
+    def scan(self, keep: int, remember: bool = True) -> Candidates:
         """Keep each usable mentee's and mentor's top `keep` allowed pairs, with bounds.
 
         Candidates are chosen by the fast approximate scores (fastscan.py) and then rescored
         exactly; a bound is the largest approximate score left out plus the error bound, so it
         is an upper bound on the exact score of every pruned pair. Allowed-ness is exact.
+        With `remember`, each mentee also remembers its best REFINED pairs for the certificate
+        (`suspects`); `stable`, which needs no certificate, leaves that out.
         """
         ctx = self.context
         n, m = ctx.n_mentees, ctx.n_mentors
@@ -171,7 +173,7 @@ class PairSource:
         per_mentee = np.zeros(n, dtype=np.int64)
         row_bound = np.full(n, NEG)
         all_usable = bool(ctx.mentee_usable.all() and ctx.mentor_usable.all())
-        depth = max(REFINED, keep)
+        depth = max(REFINED, keep) if remember else keep
         self._refined_cols = np.zeros((n, depth), dtype=np.int32)
         self._refined_vals = np.full((n, depth), NEG, dtype=np.float32)
         self._refined_bound = np.full(n, np.nan)

@@ -240,7 +240,7 @@ def _solve_stable(
         np.argsort(np.array([p.id for p in problem.mentors], dtype=object), kind="stable")
     ] = np.arange(m)
     keep = 24
-    candidates = source.scan(keep)
+    candidates = source.scan(keep, remember=False)
     prefs = problem.preferences
     if prefs is not None:
         mentor_position = {

@@ -615,6 +615,19 @@ def test_merged_column_tops_bound_what_either_stream_let_go():
     assert bound[0] >= 5.0 + 0.5
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_scan_keeps_the_same_candidates_whether_or_not_it_remembers_pairs(kind):
+    """Remembering more pairs per mentee (for the certificate) changes no candidate or bound."""
+    problem = parse_problem(stress_document(random.Random(7300), 90, 50, kind, "total"))
+    context = open_context(problem, min_score=round(problem.min_score * 1e6))
+    results = []
+    for remember in (True, False):
+        model = ScoringModel(problem.mentees, problem.mentors, problem.criteria)
+        results.append(candidates.PairSource(context, model=model).scan(3, remember=remember))
+    for name in ("mentee", "mentor", "score", "row_bound", "col_bound", "allowed_per_mentee"):
+        assert np.array_equal(getattr(results[0], name), getattr(results[1], name))
+
+
 def test_blocks_are_shared_out_to_lanes_once_each():
     """Every block goes to exactly one lane, by its number; together they are all the blocks."""
     rng = random.Random(7200)
