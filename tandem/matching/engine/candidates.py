@@ -24,11 +24,12 @@ BLOCK_CELLS = 1_000_000
 # tops, and a different share of the blocks could keep a different one of two tied pairs.
 SCAN_LANES = 2
 # Each mentee remembers its best REFINED pairs from the scan (approximate scores) and a bound on
-# the rest: the certificate looks only at those while that bound clears the mentee's level, and
-# re-scores no matrix products for it (at 50k, 76M cells were re-scored over three rounds to find
-# 12,000 suspects before). 64 rather than 32 (slower) or 96 (no faster); memory: 8 bytes a pair,
-# 26 MB at 50,000 mentees, released before the reasons are written. At most CAP (below), so the
-# remembered pairs never give a mentee more suspects in a round than a capped prefix would.
+# the rest: the certificate re-scores (by matrix products) only the mentors whose level is below
+# that bound and looks at the remembered pairs beyond as they are (at 50k, 76M cells were
+# re-scored over three rounds to find 12,000 suspects before; now about 8M). 64 rather than 32
+# (slower) or 96 (no faster); memory: 8 bytes a pair, 26 MB at 50,000 mentees, released before
+# the reasons are written. At most CAP (below), so the remembered pairs never give a mentee more
+# suspects in a round than a capped prefix would.
 REFINED = 64
 # At most this many suspects per mentee, and as many added per mentor, are examined in a round
 # (the most promising first); the rest wait for the next round. Without the cap a candidate set
