@@ -202,6 +202,9 @@ class MatchRun(TimeStampedModel):
     rules_used = models.JSONField(default=dict, blank=True)
     unmatched = models.JSONField(default=list, blank=True)
     stats = models.JSONField(default=dict, blank=True)
+    # The engine's notes on legal but suspicious rules (a pair listed twice, a criterion no
+    # answer feeds); kept beside the stats so that the run page need not read the result.
+    warnings = models.JSONField(default=list, blank=True)
     progress = models.PositiveSmallIntegerField(default=0)
     progress_message = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)

@@ -30,7 +30,7 @@ from tandem.matching.self_match import match_requests_schedule, match_requests_w
 from tandem.matching.solver import EngineInputError, RunSnapshot, solve_document
 from tandem.mentorships.models import MatchSource, Relationship
 from tandem.mentorships.services import MatchRefused, Override, relationship_create
-from tandem.programs.models import Participant, Program, Visibility
+from tandem.programs.models import Format, Participant, Program, Visibility
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +181,9 @@ def pair_rule_set(
         raise ValidationError("Both people must be in this program.")
     if not mentee.is_mentee or not mentor.is_mentor:
         raise ValidationError("Pair a mentee with a mentor.")
+    if program.format == Format.PEER:
+        # Peers have no sides: (b, a) is the same pair as (a, b), and one pair has one rule.
+        PairRule.objects.filter(rules__program=program, mentee=mentor, mentor=mentee).delete()
     rule, _ = PairRule.objects.update_or_create(
         rules=rules_for(program),
         mentee=mentee,
@@ -317,6 +320,7 @@ def _publish(run: MatchRun, result: dict[str, Any]) -> None:
     run.result = result
     run.unmatched = result.get("unmatched", [])
     run.stats = dict(result.get("stats", {}))
+    run.warnings = list(result.get("warnings", []))
     run.status = RunStatus.DONE
     run.progress = 100
     run.progress_message = ""

@@ -83,6 +83,8 @@ class Problem:
     scores: tuple[tuple[str, str, float], ...] | None = None
     preferences: Preferences | None = None
     group_size: int = 2
+    # Legal but worth telling: a pair listed twice in `pinned` or `forbidden` counts once.
+    notes: tuple[str, ...] = ()
 
     @property
     def is_peer(self) -> bool:
@@ -306,8 +308,19 @@ def _parse_criteria(data: Any) -> tuple[Criterion, ...]:
 
 
 def _parse_pairs(
-    data: Any, key: str, mentee_ids: dict[str, int], mentor_ids: dict[str, int], peer: bool
-) -> tuple[tuple[str, str], ...]:
+    data: Any,
+    key: str,
+    mentee_ids: dict[str, int],
+    mentor_ids: dict[str, int],
+    peer: bool,
+    notes: list[str],
+) -> tuple[tuple[tuple[str, str], ...], tuple[int, ...]]:
+    """The distinct pairs of a `pinned` or `forbidden` list in first-listed order, and where
+    each was listed (its index in `data`, for messages).
+
+    The same rule twice is one rule (MATCHING.md): a repeat, or for peers the same two people
+    in the other order, is dropped and noted in `notes`.
+    """
     if not isinstance(data, list):
         raise ProblemError(
             key, f"must be a list of [mentee id, mentor id] pairs, got {_show(data)}"
@@ -330,10 +343,11 @@ def _parse_pairs(
             raise ProblemError(place, f"a peer cannot be paired with themself ({_show(a)})")
         pair = (min(a, b), max(a, b)) if peer else (a, b)
         if pair in seen:
-            raise ProblemError(place, f"duplicate pair (first at {key}[{seen[pair]}])")
+            notes.append(f"{place}: the same pair as {key}[{seen[pair]}], counted once")
+            continue
         seen[pair] = index
         pairs.append((a, b))
-    return tuple(pairs)
+    return tuple(pairs), tuple(seen.values())
 
 
 def _check_numeric_attributes(
@@ -423,13 +437,19 @@ def parse_problem(data: Any) -> Problem:
         raise ProblemError("min_score", f"must be a number, got {_show(min_score)}")
     mentee_ids = {p.id: i for i, p in enumerate(mentees)}
     mentor_ids = {p.id: i for i, p in enumerate(mentors)}
-    pinned = _parse_pairs(data.get("pinned", []), "pinned", mentee_ids, mentor_ids, peer)
-    forbidden = _parse_pairs(data.get("forbidden", []), "forbidden", mentee_ids, mentor_ids, peer)
+    notes: list[str] = []
+    pinned, pinned_at = _parse_pairs(
+        data.get("pinned", []), "pinned", mentee_ids, mentor_ids, peer, notes
+    )
+    forbidden, listed_at = _parse_pairs(
+        data.get("forbidden", []), "forbidden", mentee_ids, mentor_ids, peer, notes
+    )
     forbidden_at = {
-        (min(a, b), max(a, b)) if peer else (a, b): i for i, (a, b) in enumerate(forbidden)
+        (min(a, b), max(a, b)) if peer else (a, b): i
+        for i, (a, b) in zip(listed_at, forbidden, strict=True)
     }
     used: dict[str, int] = {}
-    for index, (a, b) in enumerate(pinned):
+    for index, (a, b) in zip(pinned_at, pinned, strict=True):
         pair_key = (min(a, b), max(a, b)) if peer else (a, b)
         if pair_key in forbidden_at:
             raise ProblemError(
@@ -539,6 +559,7 @@ def parse_problem(data: Any) -> Problem:
         scores=scores,
         preferences=preferences,
         group_size=group_size,
+        notes=tuple(notes),
     )
 
 

@@ -34,7 +34,7 @@ def as_score(micro_points: float) -> float:
 
 def warnings_for(problem: Problem) -> list[str]:
     """Legal but suspicious input."""
-    found: list[str] = []
+    found: list[str] = list(problem.notes)
     if problem.scores is not None and problem.criteria:
         found.append("criteria are ignored because scores are given")
     if problem.scores is None:

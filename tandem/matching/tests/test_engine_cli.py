@@ -76,6 +76,15 @@ def test_match_reads_stdin_and_writes_output_file(tmp_path, monkeypatch):
     assert json.loads(out.read_text())["stats"]["matched"] == 2
 
 
+def test_a_repeated_forbidden_pair_is_accepted_with_a_warning(tmp_path, capsys):
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(dict(PROBLEM, forbidden=[["a1", "b1"], ["a1", "b1"]])))
+    assert main(["match", str(path)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert ("a1", "b1") not in {(m["mentee"], m["mentor"]) for m in result["matches"]}
+    assert result["warnings"] == ["forbidden[1]: the same pair as forbidden[0], counted once"]
+
+
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys):
     broken = dict(PROBLEM, mentors=[{"id": "b1", "capacity": -1}])
     path = tmp_path / "problem.json"

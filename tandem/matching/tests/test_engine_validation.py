@@ -209,9 +209,16 @@ CASES = [
         "pinned[0]: pair is also forbidden (forbidden[0])",
     ),
     (
-        "duplicate forbidden pair",
-        lambda d: d.update({"forbidden": [["a1", "b1"], ["a1", "b1"]]}),
-        "forbidden[1]: duplicate pair (first at forbidden[0])",
+        "pin also forbidden, named where each was first listed",
+        lambda d: d.update(
+            {"pinned": [["a2", "b2"], ["a2", "b2"], ["a1", "b1"]], "forbidden": [["a1", "b1"]]}
+        ),
+        "pinned[2]: pair is also forbidden (forbidden[0])",
+    ),
+    (
+        "pin over capacity, named where it was listed after a repeat",
+        lambda d: d.update({"pinned": [["a1", "b2"], ["a1", "b2"], ["a1", "b1"]]}),
+        'pinned[2]: "a1" is pinned 2 times, over capacity 1',
     ),
     (
         "stable with mentee capacity 2",
@@ -320,3 +327,54 @@ def test_fast_path_accepts_exactly_the_plain_attributes(attributes, plain):
     from tandem.matching.engine.problem import _plain_attributes
 
     assert _plain_attributes(attributes) is plain
+
+
+def _pairs(result) -> set[tuple[str, str]]:
+    return {(m["mentee"], m["mentor"]) for m in result["matches"]}
+
+
+def test_a_forbidden_pair_listed_twice_counts_once_and_warns():
+    # a1 and b1 are each other's only good partners, so forbidding them changes the answer.
+    once = solve(parse_problem(_with(lambda d: d.update({"forbidden": [["a1", "b1"]]}))))
+    twice = solve(
+        parse_problem(_with(lambda d: d.update({"forbidden": [["a1", "b1"], ["a1", "b1"]]})))
+    )
+    assert ("a1", "b1") not in _pairs(twice)
+    assert twice["matches"] == once["matches"]
+    assert twice["unmatched"] == once["unmatched"]
+    assert "warnings" not in once
+    assert twice["warnings"] == ["forbidden[1]: the same pair as forbidden[0], counted once"]
+
+
+def test_a_pinned_pair_listed_twice_is_one_pin_within_capacity():
+    # a1 may take one mentor: pinning the same pair twice must not count as two places.
+    document = _with(
+        lambda d: d.update({"pinned": [["a2", "b1"], ["a1", "b2"], ["a2", "b1"], ["a2", "b1"]]})
+    )
+    result = solve(parse_problem(document))
+    assert _pairs(result) == {("a2", "b1"), ("a1", "b2")}
+    assert [m["mentee"] for m in result["matches"]].count("a2") == 1
+    assert result["warnings"] == [
+        "pinned[2]: the same pair as pinned[0], counted once",
+        "pinned[3]: the same pair as pinned[0], counted once",
+    ]
+
+
+def test_peers_listed_in_either_order_are_the_same_pair():
+    document = {
+        "format": "tandem-matching/1",
+        "objective": "peer",
+        "participants": [{"id": p, "attributes": {"t": ["x"]}} for p in ("p1", "p2", "p3", "p4")],
+        "criteria": [{"name": "topic", "type": "overlap", "mentee": "t", "mentor": "t"}],
+        "forbidden": [["p1", "p2"], ["p2", "p1"]],
+        "pinned": [["p3", "p4"], ["p4", "p3"]],
+    }
+    problem = parse_problem(document)
+    assert problem.forbidden == (("p1", "p2"),)
+    assert problem.pinned == (("p3", "p4"),)
+    result = solve(problem)
+    assert "forbidden[1]: the same pair as forbidden[0], counted once" in result["warnings"]
+    assert "pinned[1]: the same pair as pinned[0], counted once" in result["warnings"]
+    matched = {frozenset(m["peers"]) for m in result["matches"]}
+    assert frozenset(("p1", "p2")) not in matched
+    assert frozenset(("p3", "p4")) in matched

@@ -7,6 +7,7 @@ from unittest import mock
 from django.core import mail
 from django.db import connection
 from django.test import TestCase, TransactionTestCase
+from django.urls import reverse
 
 from tandem.core.testing import make_personas, make_user
 from tandem.matching import services
@@ -326,3 +327,67 @@ class PeerAndGroupRunTests(TestCase):
         self.assertEqual(
             {p["id"] for p in problem["participants"]}, {str(peers["bob"].pk), str(peers["dan"].pk)}
         )
+
+
+class RepeatedPairRuleTests(TestCase):
+    """The same rule twice is one rule (MATCHING.md), in the product as in the engine."""
+
+    @classmethod
+    def setUpTestData(cls):
+        from tandem.programs.models import Format
+
+        cls.p = make_personas()
+        cls.program = cls.p.other_program
+        cls.program.format = Format.PEER
+        cls.program.save(update_fields=["format"])
+        cls.program.questions.create(
+            slug="department", label="Department", kind="single_choice", choices=["Sales"]
+        )
+        cls.peers = [
+            add_person(cls.program, f"{name}@northwind.example", ParticipantRole.BOTH, "Sales")
+            for name in ("ann", "bob", "cat", "dan")
+        ]
+        same_department_rule(cls.program, cls.p.other_coordinator)
+
+    def set_rule(self, mentee, mentor, kind):
+        return services.pair_rule_set(
+            program=self.program,
+            mentee=mentee,
+            mentor=mentor,
+            kind=kind,
+            actor=self.p.other_coordinator,
+        )
+
+    def test_peers_named_in_the_other_order_replace_their_rule(self):
+        from tandem.matching.models import PairRule, PairRuleKind
+
+        ann, bob = self.peers[:2]
+        self.set_rule(ann, bob, PairRuleKind.PINNED)
+        self.set_rule(bob, ann, PairRuleKind.FORBIDDEN)
+        rules = PairRule.objects.filter(rules__program=self.program)
+        self.assertEqual(
+            list(rules.values_list("mentee_id", "mentor_id", "kind")),
+            [(bob.pk, ann.pk, PairRuleKind.FORBIDDEN)],
+        )
+
+    def test_a_pair_the_problem_repeats_runs_once_and_the_run_page_says_so(self):
+        from tandem.matching.models import PairRule, PairRuleKind
+
+        ann, bob = self.peers[:2]
+        # Rows from before peers' rules were one per pair: (ann, bob) and (bob, ann).
+        rules = rules_for(self.program)
+        for a, b in ((ann, bob), (bob, ann)):
+            PairRule.objects.create(rules=rules, mentee=a, mentor=b, kind=PairRuleKind.FORBIDDEN)
+        with self.captureOnCommitCallbacks(execute=True):
+            run = services.match_run_start(
+                program=self.program, started_by=self.p.other_coordinator, segment=Segment()
+            )
+        run.refresh_from_db()
+        self.assertEqual(run.status, RunStatus.DONE, run.error)
+        self.assertNotIn(sorted([ann.pk, bob.pk]), [sorted(d.peers) for d in run.drafts.all()])
+        self.assertEqual(
+            run.warnings, ["forbidden[1]: the same pair as forbidden[0], counted once"]
+        )
+        self.client.force_login(self.p.other_coordinator)
+        page = self.client.get(reverse("matching:run", args=[self.program.pk, run.pk]))
+        self.assertContains(page, "forbidden[1]: the same pair as forbidden[0], counted once")
