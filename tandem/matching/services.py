@@ -25,12 +25,12 @@ from tandem.matching.models import (
     PairRule,
     RunStatus,
 )
-from tandem.matching.problems import EMAIL_ATTRIBUTE, Segment, build_problem, rules_for
+from tandem.matching.problems import Segment, build_problem, rules_for
 from tandem.matching.self_match import match_requests_schedule, match_requests_withdraw_for
 from tandem.matching.solver import EngineInputError, RunSnapshot, solve_document
 from tandem.mentorships.models import MatchSource, Relationship
 from tandem.mentorships.services import MatchRefused, Override, relationship_create
-from tandem.programs.models import Format, Participant, Program, Visibility
+from tandem.programs.models import Format, Participant, Program
 
 logger = logging.getLogger(__name__)
 
@@ -368,26 +368,27 @@ def _refuse_if_decided(draft: DraftMatch) -> None:
         raise MatchRefused("This draft was dismissed.", code="dismissed")
 
 
-def reasons_with_privacy(
-    program: Program, run: MatchRun, reasons: list[dict[str, Any]]
+def reasons_with_sources(
+    criteria: Iterable[Mapping[str, Any]], reasons: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Mark each reason private if its rule reads a private answer or an email address.
+    """Each reason with `reads`: the attributes (question slugs) its rule compared.
 
-    Coordinators see every reason; the matched people see only those marked `private: False`,
-    so that "why you were matched" never reveals a partner's private answers.
+    Whether the matched people may see a reason is decided when it is shown, from the
+    questions' visibility then (`mentorships.selectors.reasons_shown_to_members`), not frozen
+    here: a question made private later hides its reasons at once. A reason whose rule is not
+    among `criteria` gets no `reads`, and is never shown to them.
     """
-    private_slugs = set(
-        program.questions.filter(visibility=Visibility.PRIVATE).values_list("slug", flat=True)
-    )
-    private_slugs.add(EMAIL_ATTRIBUTE)
-    criteria = run.rules_used.get("criteria", [])
-    reads = {c["name"]: {c.get("mentee"), c.get("mentor")} for c in criteria}
-
-    def is_private(criterion: object) -> bool:
-        attributes = reads.get(str(criterion))
-        return attributes is None or bool(attributes & private_slugs)  # unknown: keep it hidden
-
-    return [{**reason, "private": is_private(reason.get("criterion"))} for reason in reasons]
+    reads = {
+        c["name"]: sorted({str(c[side]) for side in ("mentee", "mentor") if c.get(side)})
+        for c in criteria
+    }
+    marked = []
+    for reason in reasons:
+        entry = {key: value for key, value in reason.items() if key != "private"}
+        if str(reason.get("criterion")) in reads:
+            entry["reads"] = reads[str(reason.get("criterion"))]
+        marked.append(entry)
+    return marked
 
 
 @transaction.atomic
@@ -407,7 +408,7 @@ def draft_approve(*, program: Program, draft_id: int, actor: User) -> Relationsh
         source=MatchSource.SMART,
         created_by=actor,
         score=draft.score,
-        reasons=reasons_with_privacy(program, draft.run, draft.reasons),
+        reasons=reasons_with_sources(draft.run.rules_used.get("criteria", []), draft.reasons),
     )
     moved = DraftMatch.objects.filter(pk=draft.pk, status=DraftStatus.PROPOSED).update(
         status=DraftStatus.APPROVED,
@@ -487,16 +488,13 @@ def manual_match_create(
         source=MatchSource.MANUAL,
         created_by=actor,
         score=assessment["score"],
-        reasons=_reasons_marked(program, assessment["reasons"]),
+        reasons=reasons_with_sources(
+            [c.as_engine() for c in rules_for(program).criteria.all()], assessment["reasons"]
+        ),
         override=override,
     )
     match_requests_withdraw_for(mentees=[mentee])
     return relationship
-
-
-def _reasons_marked(program: Program, reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    criteria = [c.as_engine() for c in rules_for(program).criteria.all()]
-    return reasons_with_privacy(program, MatchRun(rules_used={"criteria": criteria}), reasons)
 
 
 # Parsed run snapshots kept by this process, newest last: a coordinator reviews the drafts of one

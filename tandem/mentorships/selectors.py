@@ -12,7 +12,7 @@ from tandem.mentorships.models import (
     Relationship,
     RelationshipMember,
 )
-from tandem.programs.models import Participant, Program
+from tandem.programs.models import Participant, Program, Visibility
 
 
 def open_load_by_mentor(program: Program) -> dict[int, int]:
@@ -90,3 +90,25 @@ def get_relationship_for_coordinator(user: User, relationship_id: int) -> Relati
     if relationship is None:
         raise Http404("No such relationship.")
     return relationship
+
+
+def reasons_shown_to_members(relationship: Relationship) -> list[dict[str, object]]:
+    """The "why you were matched" reasons that the matched people may see, decided now.
+
+    Only reasons whose rule read public answers alone, by the questions' visibility at this
+    moment (PRODUCT.md: "only reasons from answers that are public *when shown*"). A reason
+    that read anything else (a private or deleted question, the email address) or whose
+    sources are unknown is left out. Coordinators see `relationship.reasons` whole.
+    """
+    public = set(
+        relationship.program.questions.filter(visibility=Visibility.PUBLIC).values_list(
+            "slug", flat=True
+        )
+    )
+    return [
+        reason
+        for reason in relationship.reasons
+        if isinstance(reason.get("reads"), list)
+        and reason["reads"]
+        and set(reason["reads"]) <= public
+    ]

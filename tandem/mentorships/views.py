@@ -54,7 +54,7 @@ def relationship_detail(request: HttpRequest, relationship_id: int) -> HttpRespo
             "program": relationship.program,
             "me": me,
             "partners": partners,
-            "reasons": [r for r in relationship.reasons if r.get("private") is False],
+            "reasons": selectors.reasons_shown_to_members(relationship),
             "is_mentee": me.role in (MemberRole.MENTEE, MemberRole.PEER),
             "participant": me.participant,
         },

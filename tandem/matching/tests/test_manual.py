@@ -172,15 +172,22 @@ class ManualMatchTests(TestCase):
             self.match(self.sol, Override(required_rules=True, reason="Because"))
         self.assertFalse(Relationship.objects.exists())
 
-    def test_the_relationship_records_source_score_and_reasons_with_privacy_marks(self):
+    def test_the_relationship_records_source_score_and_the_questions_each_reason_read(self):
         relationship = self.match(self.uma)
         criteria = [self.goals, self.department, self.gender]
         want = expected_score(criteria, answers_of(self.p.mentee_participant), answers_of(self.uma))
         self.assertEqual(want, Fraction(2, 3))  # goals 3·1 + department 2·0 + gender 1·1, over 6
         self.assertEqual(relationship.source, MatchSource.MANUAL)
         self.assertAlmostEqual(relationship.score, float(want), places=6)
-        marks = {r["criterion"]: r["private"] for r in relationship.reasons}
-        self.assertEqual(marks, {"Shared goals": False, "Same department": False, "Gender": True})
+        reads = {r["criterion"]: r["reads"] for r in relationship.reasons}
+        self.assertEqual(
+            reads,
+            {
+                "Shared goals": ["goals", "offers"],
+                "Same department": ["department"],
+                "Gender": ["gender"],
+            },
+        )
         values = {r["criterion"]: r["value"] for r in relationship.reasons}
         self.assertEqual(values, {"Shared goals": 1.0, "Same department": 0.0, "Gender": 1.0})
 

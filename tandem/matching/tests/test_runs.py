@@ -14,8 +14,15 @@ from tandem.matching import services
 from tandem.matching.models import DraftMatch, DraftStatus, MatchRun, RunStatus
 from tandem.matching.problems import Segment, build_problem, rules_for
 from tandem.mentorships.models import Relationship
+from tandem.mentorships.selectors import reasons_shown_to_members
 from tandem.mentorships.services import MatchRefused
-from tandem.programs.models import Answer, Participant, ParticipantRole, ParticipantStatus
+from tandem.programs.models import (
+    Answer,
+    Participant,
+    ParticipantRole,
+    ParticipantStatus,
+    Visibility,
+)
 
 
 def add_person(program, email, role, department, capacity=None):
@@ -213,8 +220,30 @@ class RunTests(TestCase):
         relationship = services.draft_approve(
             program=self.p.program, draft_id=run.drafts.get().pk, actor=self.p.coordinator
         )
-        privacy = {r["criterion"]: r["private"] for r in relationship.reasons}
-        self.assertEqual(privacy, {"Same department": False, "Gender balance": True})
+        reads = {r["criterion"]: r["reads"] for r in relationship.reasons}
+        self.assertEqual(reads, {"Same department": ["department"], "Gender balance": ["gender"]})
+        shown = [r["criterion"] for r in reasons_shown_to_members(relationship)]
+        self.assertEqual(shown, ["Same department"])  # gender is a private question
+
+    def test_why_you_were_matched_follows_the_questions_visibility_when_shown(self):
+        same_department_rule(self.p.program, self.p.coordinator)
+        run = self.start()
+        relationship = services.draft_approve(
+            program=self.p.program, draft_id=run.drafts.get().pk, actor=self.p.coordinator
+        )
+        url = reverse("mentorships:relationship", args=[relationship.pk])
+        self.client.force_login(self.p.mentee)
+        self.assertContains(self.client.get(url), "<strong>Same department</strong>")
+        # The coordinator makes the question private after the match: its reason goes at once.
+        self.p.q_department.visibility = Visibility.PRIVATE
+        self.p.q_department.save(update_fields=["visibility"])
+        self.assertNotContains(self.client.get(url), "Same department")
+        self.client.force_login(self.sales_mentor.user)
+        self.assertNotContains(self.client.get(url), "Same department")
+        # And back: public again, shown again.
+        self.p.q_department.visibility = Visibility.PUBLIC
+        self.p.q_department.save(update_fields=["visibility"])
+        self.assertContains(self.client.get(url), "<strong>Same department</strong>")
 
     def test_approving_a_draft_whose_mentor_left_is_refused(self):
         same_department_rule(self.p.program, self.p.coordinator)
