@@ -11,7 +11,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from tandem.accounts.models import User
-from tandem.core.testing import make_personas
+from tandem.core.testing import emailed_path, make_personas
 from tandem.organizations import services
 from tandem.organizations.models import CoordinatorInvitation, Membership, Role
 
@@ -78,16 +78,20 @@ class CoordinatorInvitationTests(TestCase):
         self.client.logout()
         response = self.client.get(accept)
         self.assertContains(response, "This invitation is for newcoord@northwind.example.")
-        self.client.post(
-            reverse("signup"),
-            {
-                "full_name": "Nadia New",
-                "email": "newcoord@northwind.example",
-                "password1": NEW_PASSWORD,
-                "password2": NEW_PASSWORD,
-                "next": accept,
-            },
-        )
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(
+                reverse("signup"),
+                {
+                    "full_name": "Nadia New",
+                    "email": "newcoord@northwind.example",
+                    "password1": NEW_PASSWORD,
+                    "password2": NEW_PASSWORD,
+                    "next": accept,
+                },
+            )
+        # The address is verified by the sign-up's own link, which leads back to the invitation.
+        verify = emailed_path(mail.outbox[-1], "/accounts/verify/")
+        self.assertRedirects(self.client.post(verify), accept, fetch_redirect_response=False)
         self.assertContains(self.client.get(accept), "Accept the invitation")
         response = self.client.post(accept, follow=True)
         self.assertRedirects(response, reverse("programs:list"))
