@@ -23,8 +23,8 @@ PROXY = "10.0.0.1"
 
 class ClientAddressTests(SimpleTestCase):
     def request(self, remote: str, forwarded: str | None = None):
-        extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
-        return RequestFactory().get("/", REMOTE_ADDR=remote, **extra)
+        headers = {"X-Forwarded-For": forwarded} if forwarded is not None else {}
+        return RequestFactory().get("/", REMOTE_ADDR=remote, headers=headers)
 
     @override_settings(AXES_ENABLED=True, BEHIND_PROXY=False)
     def test_without_a_proxy_the_forwarded_header_is_ignored(self):
@@ -136,13 +136,13 @@ class LoginThrottlingBehindAProxyTests(TestCase):
         cls.p = make_personas()
 
     def log_in(self, password: str, remote: str, forwarded: str | None = None):
-        extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
+        headers = {"X-Forwarded-For": forwarded} if forwarded is not None else {}
         self.client.cookies.clear()
         return self.client.post(
             reverse("login"),
             {"username": self.p.mentee.email, "password": password},
             REMOTE_ADDR=remote,
-            **extra,
+            headers=headers,
         )
 
     @override_settings(AXES_ENABLED=True, BEHIND_PROXY=True)
