@@ -105,6 +105,24 @@ def user_claim_invitation(*, user: User, full_name: str, password: str) -> User:
     return user
 
 
+@transaction.atomic
+def user_sign_up_by_invitation(*, email: str, full_name: str, password: str) -> User | None:
+    """An account for the address an invitation link was emailed to, verified by that link.
+
+    Creates it, or claims an unverified one (replacing whatever password its sign-up set).
+    Returns None for an address whose owner has verified it already: they log in instead.
+    """
+    address = normalize_email(email)
+    user = User.objects.select_for_update().filter(email=address).first()
+    if user is None:
+        return User.objects.create_user(
+            address, password, full_name=full_name, email_verified_at=timezone.now()
+        )
+    if user.email_verified and user.has_usable_password():
+        return None
+    return user_claim_invitation(user=user, full_name=full_name, password=password)
+
+
 def users_void_unverified(users: Iterable[User]) -> None:
     """Unverified accounts claimed by a coordinator's import or invitation lose their password.
 

@@ -103,6 +103,11 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     # The token is the secret, but it is personal: anyone signed in as another address is told
     # so (403), and cannot accept it.
     "organizations:accept_invitation": ("FORM", (OK, 403, 403, 403, 403, 403, 403)),
+    # Signing up from the invitation: for visitors; anyone signed in goes on to accept it.
+    "organizations:invitation_signup": (
+        "FORM",
+        (OK, *(Go("organizations:accept_invitation", ("token",)),) * 6),
+    ),
     # --- Programs: coordinator pages ---------------------------------------------------------
     "programs:list": ("GET", (LOGIN, OK, OK, OK, OK, OK, OK)),
     # Anyone who coordinates in some organization may create a program there (the outsider
@@ -285,6 +290,7 @@ class AccessMatrixTests(TestCase):
             "programs:join_link": lambda: p.program.invite_token,
             "programs:join_invitation": lambda: self.invited.invitation_token,
             "organizations:accept_invitation": lambda: self.coordinator_invitation.token,
+            "organizations:invitation_signup": lambda: self.coordinator_invitation.token,
             "verify_email": lambda: verification_token(self.unverified),
             "password_reset_confirm": lambda: default_token_generator.make_token(
                 User.objects.get(pk=self.invited.user_id)
