@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from unittest import mock
 
@@ -9,12 +10,19 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.core.cache import cache
-from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
+from django.db import connection
+from django.test import (
+    RequestFactory,
+    SimpleTestCase,
+    TestCase,
+    TransactionTestCase,
+    override_settings,
+)
 from django.urls import reverse
 from django.utils import timezone
 
 from tandem.accounts.models import EmailThrottle, User
-from tandem.accounts.throttling import client_address
+from tandem.accounts.throttling import client_address, email_send_allowed
 from tandem.core.testing import PASSWORD, make_personas
 
 NEW_PASSWORD = "a-long-and-unusual-passphrase"
@@ -126,6 +134,35 @@ class EmailThrottleTests(TestCase):
             self.sign_up(f"person{i}@northwind.example")
         self.assertEqual(len(mail.outbox), 5)
         self.assertFalse(User.objects.filter(email="person5@northwind.example").exists())
+
+
+@override_settings(EMAIL_THROTTLE_PER_ADDRESS=3, EMAIL_THROTTLE_PER_CLIENT=100)
+class ConcurrentEmailThrottleTests(TransactionTestCase):
+    def test_requests_at_once_on_separate_connections_share_one_count(self):
+        # Each thread has its own database connection, as each app process would.
+        threads_count = 6
+        barrier = threading.Barrier(threads_count)
+        allowed: list[bool] = []
+        errors: list[BaseException] = []
+
+        def ask(index: int) -> None:
+            try:
+                barrier.wait()
+                allowed.append(
+                    email_send_allowed(address="mia@northwind.example", client=f"192.0.2.{index}")
+                )
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=ask, args=(i,)) for i in range(threads_count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(sorted(allowed), [False, False, False, True, True, True])
 
 
 class LoginThrottlingBehindAProxyTests(TestCase):
