@@ -140,7 +140,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, but a session of an account whose address is unverified is none.
+    "tandem.accounts.backends.VerifiedEmailBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -155,6 +156,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# A sign-up's verification link stops working after this long; the log-in page sends a new one.
+EMAIL_VERIFICATION_MAX_AGE_DAYS = int(os.environ.get("EMAIL_VERIFICATION_MAX_AGE_DAYS", "3"))
+# Account emails a visitor can trigger (password reset, sign-up, verification link), per hour:
+# per address, and per client address (a whole office signing up at once shares one).
+EMAIL_THROTTLE_PER_ADDRESS = int(os.environ.get("EMAIL_THROTTLE_PER_ADDRESS", "3"))
+EMAIL_THROTTLE_PER_CLIENT = int(os.environ.get("EMAIL_THROTTLE_PER_CLIENT", "20"))
 
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))  # hours
@@ -162,6 +169,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_CALLABLE = "tandem.accounts.throttling.lockout_username"
+# The client's address as BEHIND_PROXY trusts it, not the proxy's (accounts/throttling.py).
+AXES_CLIENT_IP_CALLABLE = "tandem.accounts.throttling.client_address"
 AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
 
 SESSION_COOKIE_HTTPONLY = True
@@ -177,7 +186,10 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
-if env_bool("BEHIND_PROXY"):
+# One trusted reverse proxy in front: it sets X-Forwarded-Proto, and appends the client's address
+# to X-Forwarded-For (the right-most entry is the one trusted). Off: both headers are ignored.
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Email ----------------------------------------------------------------------------------

@@ -5,9 +5,12 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.http import HttpRequest
+from django.utils import timezone
 
 from tandem.accounts.models import User, normalize_email
+from tandem.accounts.throttling import client_address, email_send_allowed
 from tandem.core.emails import email_after_commit
 
 
@@ -28,7 +31,6 @@ class SignupForm(forms.Form):
 
     def __init__(self, *args: Any, locked_email: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.existing_user: User | None = None
         self.locked_email = locked_email
         if locked_email:
             # An invitation proves the address: it is fixed, and an account it names is claimed.
@@ -38,16 +40,9 @@ class SignupForm(forms.Form):
         self.fields["full_name"].widget.attrs["autocomplete"] = "name"
 
     def clean_email(self) -> str:
-        email = normalize_email(self.locked_email or self.cleaned_data["email"])
-        user = User.objects.filter(email=email).first()
-        if user is not None:
-            if self.locked_email and not user.has_usable_password():
-                self.existing_user = user  # an invited person setting their password
-            else:
-                raise forms.ValidationError(
-                    "An account with this email exists already. Log in, or reset your password."
-                )
-        return email
+        # Whether the address has an account is never said here (the sign-up's email says it,
+        # to the mailbox owner only): the form checks the address, not who holds it.
+        return normalize_email(self.locked_email or self.cleaned_data["email"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -63,8 +58,47 @@ class SignupForm(forms.Form):
         return cleaned
 
 
+class VerifiedLoginForm(AuthenticationForm):
+    """Log in, once the address is verified; the right password of an unverified one says so."""
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if not user.email_verified:
+            raise forms.ValidationError(
+                "Confirm your email address first: open the link we emailed to %(email)s when "
+                "you signed up. No email? Send the link again (below).",
+                code="unverified",
+                params={"email": user.email},
+            )
+
+
+class VerificationResendForm(forms.Form):
+    email = forms.EmailField(label="Email address", max_length=254)
+
+
+class VerifyingSetPasswordForm(SetPasswordForm):
+    """Choosing a password by a reset link proves the mailbox: it verifies the address too."""
+
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit=False)
+        user.email_verified_at = user.email_verified_at or timezone.now()
+        if commit:
+            user.save(update_fields=["password", "email_verified_at"])
+        return user
+
+
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Password reset through the task worker; invited people without a password can use it."""
+    """Password reset through the task worker; invited people without a password can use it.
+
+    Throttled per address and per client address (`email_send_allowed`); over the limit the
+    visitor sees the same page and nothing is sent.
+    """
+
+    def save(self, **kwargs: Any) -> None:  # type: ignore[override]  # the view passes keywords
+        request: HttpRequest | None = kwargs.get("request")
+        client = client_address(request) if request is not None else ""
+        if email_send_allowed(address=self.cleaned_data["email"], client=client):
+            super().save(**kwargs)
 
     def get_users(self, email: str) -> Iterator[User]:
         yield from User.objects.filter(email=normalize_email(email), is_active=True)

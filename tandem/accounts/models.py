@@ -31,6 +31,8 @@ class UserManager(BaseUserManager["User"]):
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
+        # An operator creates a superuser on the command line: no sign-up to verify.
+        extra.setdefault("email_verified_at", timezone.now())
         return self.create_user(email, password, **extra)
 
 
@@ -44,6 +46,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Can log in to the Django admin (superusers only by policy)."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # When the person proved they read this mailbox (a verification, invitation or password
+    # reset link). Until then the account cannot log in, join a program or be claimed.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -65,9 +70,28 @@ class User(AbstractBaseUser, PermissionsMixin):
     def display_name(self) -> str:
         return self.full_name or self.email
 
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
     def clean(self) -> None:
         super().clean()
         self.email = normalize_email(self.email)
+
+
+class EmailThrottle(models.Model):
+    """Recent emails sent for one key (a hashed address or client address), across processes.
+
+    One row per key, locked while it is read and written, so that several app processes count
+    together; `sent` holds the ISO times of the sends inside the window.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    sent = models.JSONField(default=list)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{len(self.sent)} recent email(s)"
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

@@ -2,12 +2,25 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from tandem.accounts import views
-from tandem.accounts.forms import QueuedPasswordResetForm
+from tandem.accounts.forms import (
+    QueuedPasswordResetForm,
+    VerifiedLoginForm,
+    VerifyingSetPasswordForm,
+)
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=VerifiedLoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("verify/resend/", views.verification_resend, name="verification_resend"),
+    path("verify/<str:token>/", views.verify_email, name="verify_email"),
     path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password_change/done/",
@@ -28,7 +41,7 @@ urlpatterns = [
     ),
     path(
         "reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(form_class=VerifyingSetPasswordForm),
         name="password_reset_confirm",
     ),
     path(

@@ -8,6 +8,7 @@ for every Northwind object.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +42,21 @@ def _password_hash() -> str:
     return _HASH[0]
 
 
-def make_user(email: str, full_name: str = "") -> User:
-    return User.objects.create(email=email, full_name=full_name, password=_password_hash())
+def make_user(email: str, full_name: str = "", *, verified: bool = True) -> User:
+    """A person with PASSWORD; verified (they proved their address) unless told otherwise."""
+    return User.objects.create(
+        email=email,
+        full_name=full_name,
+        password=_password_hash(),
+        email_verified_at=timezone.now() if verified else None,
+    )
+
+
+def emailed_path(message: Any, prefix: str) -> str:
+    """The path of the link in an email's text whose path starts with `prefix`."""
+    found = re.search(rf"https?://[^/\s]+({re.escape(prefix)}\S*)", str(message.body))
+    assert found is not None, f"no link to {prefix} in: {message.body}"
+    return found.group(1)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from tandem.accounts.models import User, normalize_email
+from tandem.accounts.services import users_void_unverified
 from tandem.core.emails import email_after_commit
 from tandem.organizations.models import CoordinatorInvitation, Membership, Organization, Role
 
@@ -71,6 +72,8 @@ def coordinator_invite(
             )
     except IntegrityError:
         raise ValidationError({"email": f"{address} has a pending invitation already."}) from None
+    # An unverified sign-up with this address may be someone else's: it must not be the way in.
+    users_void_unverified(User.objects.filter(email=address))
     email_after_commit(
         template="coordinator_invitation",
         to=[address],

@@ -12,4 +12,9 @@ urlpatterns = [
         name="member_role",
     ),
     path("org-invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
+    path(
+        "org-invitations/<str:token>/signup/",
+        views.invitation_signup,
+        name="invitation_signup",
+    ),
 ]

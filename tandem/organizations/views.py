@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -8,7 +9,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tandem.accounts.forms import SignupForm
 from tandem.accounts.http import request_user as _user
+from tandem.accounts.services import user_sign_up_by_invitation
+from tandem.accounts.views import LOGIN_BACKEND
 from tandem.organizations import selectors, services
 from tandem.organizations.forms import CoordinatorInviteForm, MembershipRoleForm
 from tandem.organizations.models import CoordinatorInvitation, Role
@@ -71,12 +75,51 @@ def member_role(request: HttpRequest, organization_id: int, membership_id: int) 
     return redirect("organizations:members", organization.pk)
 
 
-def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+def _invitation(token: str) -> CoordinatorInvitation:
     invitation = (
         CoordinatorInvitation.objects.select_related("organization").filter(token=token).first()
     )
     if invitation is None:
         raise Http404("This invitation does not exist.")
+    return invitation
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_signup(request: HttpRequest, token: str) -> HttpResponse:
+    """Create an account from the invitation link: it was emailed to the invited address, so
+    it verifies that address (and no other: the address is fixed)."""
+    invitation = _invitation(token)
+    accept = reverse("organizations:accept_invitation", args=[token])
+    if request.user.is_authenticated:
+        return redirect(accept)
+    if invitation.accepted_at is not None or invitation.expired:
+        problem = "This invitation has been used or has expired. Ask the admin for a new one."
+        return render(
+            request,
+            "organizations/invitation_accept.html",
+            {"invitation": invitation, "problem": problem},
+            status=403,
+        )
+    form = SignupForm(request.POST or None, locked_email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        user = user_sign_up_by_invitation(
+            email=invitation.email,
+            full_name=form.cleaned_data["full_name"],
+            password=form.cleaned_data["password1"],
+        )
+        if user is None:  # the address's owner has an account: they log in
+            return redirect(f"{reverse('login')}?next={accept}")
+        login(request, user, backend=LOGIN_BACKEND)
+        return redirect(accept)
+    return render(
+        request,
+        "registration/signup.html",
+        {"form": form, "next": accept, "invited": True, "invited_to": invitation.organization},
+    )
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = _invitation(token)
     if not request.user.is_authenticated:
         return render(
             request,

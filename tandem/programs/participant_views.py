@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts.forms import SignupForm
 from tandem.accounts.http import request_user as _user
-from tandem.accounts.services import user_sign_up
+from tandem.accounts.services import user_claim_invitation
+from tandem.accounts.views import LOGIN_BACKEND
 from tandem.programs import selectors, services
 from tandem.programs.forms import (
     AnswersForm,
@@ -96,17 +97,18 @@ def join_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 ),
             )
         return _join_start(request, program)
-    if invited.has_usable_password():
+    if invited.email_verified and invited.has_usable_password():
         return redirect(f"{reverse('login')}?next={request.path}")
+    # The link was emailed to the invited address: choosing a password here verifies it, and
+    # replaces any password an unverified sign-up set for the address.
     form = SignupForm(request.POST or None, locked_email=invited.email)
     if request.method == "POST" and form.is_valid():
-        user = user_sign_up(
-            email=invited.email,
+        user = user_claim_invitation(
+            user=invited,
             full_name=form.cleaned_data["full_name"],
             password=form.cleaned_data["password1"],
-            existing=invited,
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=LOGIN_BACKEND)
         return _join_start(request, program)
     return render(
         request,

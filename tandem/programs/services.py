@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tandem.accounts.models import User, normalize_email
+from tandem.accounts.services import users_void_unverified
 from tandem.core.emails import email_after_commit
 from tandem.organizations.models import Membership, Organization, Role
 from tandem.organizations.services import membership_ensure
@@ -250,6 +251,12 @@ def enrolment_check(*, program: Program, user: User) -> Participant | None:
             f"{program.name} is not open for enrolment.", code="program_not_enrolling"
         )
     existing = Participant.objects.filter(program=program, user=user).first()
+    if not user.email_verified:
+        # Only a proven address may join, or pass the allowed domains (accounts/verification).
+        raise EnrolmentRefused(
+            f"Confirm your email address {user.email} first: open the link we emailed to it.",
+            code="email_not_verified",
+        )
     if existing is not None:
         if existing.status == ParticipantStatus.JOINED:
             raise EnrolmentRefused(
@@ -447,10 +454,13 @@ def user_get_or_create_many(
 ) -> dict[str, User]:
     """Users for these (normalized) addresses, creating the missing ones without a password.
 
-    A user created here signs in for the first time through their invitation link.
+    A user created here signs in for the first time through their invitation link. An
+    unverified account found here loses the password its sign-up set: the address was never
+    proven, and only the invitation link (or a password reset) lets its owner in.
     """
     wanted = list(dict.fromkeys(emails))
     found = {u.email: u for u in User.objects.filter(email__in=wanted)}
+    users_void_unverified(found.values())
     missing = [e for e in wanted if e not in found]
     if missing:
         new = []

@@ -25,6 +25,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from tandem.accounts.models import User
+from tandem.accounts.verification import verification_token
 from tandem.core.testing import make_matching_fixture, make_personas, make_user
 from tandem.organizations.models import CoordinatorInvitation, Membership, Role
 from tandem.programs.models import Participant, ParticipantRole, ParticipantStatus, Question
@@ -79,6 +80,11 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     "login": ("FORM", (OK, HOME, HOME, HOME, HOME, HOME, HOME)),
     "logout": ("POST", (Go("login"),) * 7),
     "signup": ("FORM", (OK, HOME, HOME, HOME, HOME, HOME, HOME)),
+    "signup_sent": ("GET", (OK, OK, OK, OK, OK, OK, OK)),
+    "verification_resend": ("FORM", (OK, OK, OK, OK, OK, OK, OK)),
+    # A valid verification link (Una's, who signed up and has not verified) shows its button
+    # to whoever holds it; pressing it is tested in test_verification.
+    "verify_email": ("FORM", (OK, OK, OK, OK, OK, OK, OK)),
     "password_change": ("FORM", (LOGIN, OK, OK, OK, OK, OK, OK)),
     "password_change_done": ("GET", (LOGIN, OK, OK, OK, OK, OK, OK)),
     "password_reset": ("FORM", (OK, OK, OK, OK, OK, OK, OK)),
@@ -97,6 +103,11 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     # The token is the secret, but it is personal: anyone signed in as another address is told
     # so (403), and cannot accept it.
     "organizations:accept_invitation": ("FORM", (OK, 403, 403, 403, 403, 403, 403)),
+    # Signing up from the invitation: for visitors; anyone signed in goes on to accept it.
+    "organizations:invitation_signup": (
+        "FORM",
+        (OK, *(Go("organizations:accept_invitation", ("token",)),) * 6),
+    ),
     # --- Programs: coordinator pages ---------------------------------------------------------
     "programs:list": ("GET", (LOGIN, OK, OK, OK, OK, OK, OK)),
     # Anyone who coordinates in some organization may create a program there (the outsider
@@ -236,6 +247,7 @@ class AccessMatrixTests(TestCase):
             role=ParticipantRole.MENTEE,
             status=ParticipantStatus.INVITED,
         )
+        cls.unverified = make_user("una@northwind.example", verified=False)
         cls.coordinator_invitation = CoordinatorInvitation.objects.create(
             organization=p.northwind, email="newcoord@northwind.example", invited_by=p.admin
         )
@@ -278,6 +290,8 @@ class AccessMatrixTests(TestCase):
             "programs:join_link": lambda: p.program.invite_token,
             "programs:join_invitation": lambda: self.invited.invitation_token,
             "organizations:accept_invitation": lambda: self.coordinator_invitation.token,
+            "organizations:invitation_signup": lambda: self.coordinator_invitation.token,
+            "verify_email": lambda: verification_token(self.unverified),
             "password_reset_confirm": lambda: default_token_generator.make_token(
                 User.objects.get(pk=self.invited.user_id)
             ),

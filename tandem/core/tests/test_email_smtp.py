@@ -6,6 +6,7 @@ import socket
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.test import TestCase
 from django.urls import reverse
 
+from tandem.accounts.models import User
 from tandem.core.testing import make_personas
 from tandem.programs import services
 from tandem.programs.models import Participant
@@ -56,21 +58,21 @@ class SmtpDeliveryTests(TestCase):
     def _smtp(self, smtp_server: tuple[Recorder, int]) -> None:
         self.server, self.port = smtp_server
 
+    def smtp_settings(self) -> Any:
+        return self.settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=self.port,
+            EMAIL_HOST_USER="",
+            EMAIL_HOST_PASSWORD="",
+            EMAIL_USE_TLS=False,
+            EMAIL_USE_SSL=False,
+            EMAIL_TIMEOUT=10,
+        )
+
     def test_a_program_invitation_reaches_a_real_smtp_server(self):
         p = self.p
-        with (
-            self.settings(
-                EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-                EMAIL_HOST="127.0.0.1",
-                EMAIL_PORT=self.port,
-                EMAIL_HOST_USER="",
-                EMAIL_HOST_PASSWORD="",
-                EMAIL_USE_TLS=False,
-                EMAIL_USE_SSL=False,
-                EMAIL_TIMEOUT=10,
-            ),
-            self.captureOnCommitCallbacks(execute=True),
-        ):
+        with self.smtp_settings(), self.captureOnCommitCallbacks(execute=True):
             services.participants_invite(
                 program=p.program,
                 emails=["newcomer@northwind.example"],
@@ -99,3 +101,34 @@ class SmtpDeliveryTests(TestCase):
         self.assertIn(join_url, parts["text/plain"])
         self.assertIn(f'href="{join_url}"', parts["text/html"])
         self.assertIn("Cora Coordinator invites you to join", parts["text/plain"])
+
+    def test_the_sign_up_verification_email_reaches_a_real_smtp_server(self):
+        with self.smtp_settings(), self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("signup"),
+                {
+                    "full_name": "Noor Newcomer",
+                    "email": "noor@northwind.example",
+                    "password1": "a-long-and-unusual-passphrase",
+                    "password2": "a-long-and-unusual-passphrase",
+                },
+            )
+            self.assertRedirects(response, reverse("signup_sent"))
+            self.assertEqual(self.server.envelopes, [])
+
+        (envelope,) = self.server.envelopes
+        self.assertEqual(envelope.rcpt_tos, ["noor@northwind.example"])
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.assertEqual(message["Subject"], "Confirm your email address for Tandem")
+        parts = {part.get_content_type(): part.get_content() for part in message.iter_parts()}
+        self.assertEqual(set(parts), {"text/plain", "text/html"})
+        prefix = settings.SITE_URL + "/accounts/verify/"
+        link = next(word for word in parts["text/plain"].split() if word.startswith(prefix))
+        self.assertIn(f'href="{link}"', parts["text/html"])
+        self.assertIn("Hello Noor Newcomer", parts["text/plain"])
+        # The delivered link is the one that verifies the address and logs in.
+        self.client.post(link.removeprefix(settings.SITE_URL))
+        noor = User.objects.get(email="noor@northwind.example")
+        self.assertIsNotNone(noor.email_verified_at)
+        self.assertEqual(int(self.client.session["_auth_user_id"]), noor.pk)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.test import TestCase
+from django.test import Client, TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from tandem.accounts.models import User
-from tandem.core.testing import make_personas
+from tandem.core.testing import PASSWORD, emailed_path, make_personas
 from tandem.organizations import services
 from tandem.organizations.models import CoordinatorInvitation, Membership, Role
 
@@ -71,23 +73,114 @@ class CoordinatorInvitationTests(TestCase):
         self.assertEqual(mail.outbox, [])
         self.assertFalse(CoordinatorInvitation.objects.exists())
 
-    def test_a_newcomer_signs_up_and_accepts(self):
+    def test_a_newcomer_signs_up_from_the_link_and_accepts(self):
         with self.captureOnCommitCallbacks(execute=True):
             self.invite("newcoord@northwind.example")
         accept = self.accept_path(mail.outbox[0])
         self.client.logout()
         response = self.client.get(accept)
         self.assertContains(response, "This invitation is for newcoord@northwind.example.")
-        self.client.post(
-            reverse("signup"),
+        signup = reverse("organizations:invitation_signup", args=[accept.split("/")[-2]])
+        self.assertContains(response, f'href="{signup}"')
+        response = self.client.get(signup)
+        self.assertContains(response, "You were invited to Northwind.")
+        self.assertContains(response, 'value="newcoord@northwind.example"')
+        # The link was emailed to the address: it verifies that address, and only that one.
+        response = self.client.post(
+            signup,
             {
                 "full_name": "Nadia New",
-                "email": "newcoord@northwind.example",
+                "email": "someone.else@northwind.example",
                 "password1": NEW_PASSWORD,
                 "password2": NEW_PASSWORD,
-                "next": accept,
             },
         )
+        self.assertRedirects(response, accept, target_status_code=200)
+        self.assertFalse(User.objects.filter(email="someone.else@northwind.example").exists())
+        nadia = User.objects.get(email="newcoord@northwind.example")
+        self.assertIsNotNone(nadia.email_verified_at)
+        self.assertEqual(int(self.client.session["_auth_user_id"]), nadia.pk)
+        response = self.client.post(accept, follow=True)
+        self.assertContains(response, "You now coordinate in Northwind.")
+
+    def test_an_unverified_sign_up_of_the_address_is_claimed_by_the_invitation(self):
+        attacker = Client()
+        with self.captureOnCommitCallbacks(execute=True):
+            attacker.post(
+                reverse("signup"),
+                {
+                    "full_name": "Mallory",
+                    "email": "newcoord@northwind.example",
+                    "password1": "the-attackers-own-passphrase",
+                    "password2": "the-attackers-own-passphrase",
+                },
+            )
+            self.invite("newcoord@northwind.example")
+        accept = self.accept_path(mail.outbox[-1])
+        claimed = User.objects.get(email="newcoord@northwind.example")
+        self.assertFalse(claimed.has_usable_password())  # the attacker's password is void
+        self.client.logout()
+        signup = reverse("organizations:invitation_signup", args=[accept.split("/")[-2]])
+        self.client.post(
+            signup, {"full_name": "Nadia", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        )
+        claimed.refresh_from_db()
+        self.assertTrue(claimed.check_password(NEW_PASSWORD))
+        self.assertEqual(claimed.full_name, "Nadia")
+        self.assertIsNotNone(claimed.email_verified_at)
+        response = attacker.post(
+            reverse("login"),
+            {"username": claimed.email, "password": "the-attackers-own-passphrase"},
+        )
+        self.assertContains(response, "Please enter a correct email address and password.")
+
+    def test_an_expired_or_used_invitation_signs_nobody_up(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            self.invite("newcoord@northwind.example")
+        token = CoordinatorInvitation.objects.get().token
+        CoordinatorInvitation.objects.update(created_at=timezone.now() - timedelta(days=400))
+        self.client.logout()
+        response = self.client.post(
+            reverse("organizations:invitation_signup", args=[token]),
+            {"full_name": "Nadia", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        )
+        self.assertContains(response, "has been used or has expired", status_code=403)
+        self.assertFalse(User.objects.filter(email="newcoord@northwind.example").exists())
+
+    def test_a_verified_owner_of_the_address_logs_in_instead(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            self.invite(self.p.mentor.email)
+        token = CoordinatorInvitation.objects.get().token
+        self.client.logout()
+        response = self.client.post(
+            reverse("organizations:invitation_signup", args=[token]),
+            {"full_name": "Not Marco", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        )
+        accept = reverse("organizations:accept_invitation", args=[token])
+        self.assertRedirects(response, f"{reverse('login')}?next={accept}")
+        mentor = User.objects.get(pk=self.p.mentor.pk)
+        self.assertTrue(mentor.check_password(PASSWORD))
+        self.assertEqual(mentor.full_name, self.p.mentor.full_name)
+
+    def test_a_newcomer_signs_up_on_the_general_page_and_accepts(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            self.invite("newcoord@northwind.example")
+        accept = self.accept_path(mail.outbox[0])
+        self.client.logout()
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(
+                reverse("signup"),
+                {
+                    "full_name": "Nadia New",
+                    "email": "newcoord@northwind.example",
+                    "password1": NEW_PASSWORD,
+                    "password2": NEW_PASSWORD,
+                    "next": accept,
+                },
+            )
+        # The address is verified by the sign-up's own link, which leads back to the invitation.
+        verify = emailed_path(mail.outbox[-1], "/accounts/verify/")
+        self.assertRedirects(self.client.post(verify), accept, fetch_redirect_response=False)
         self.assertContains(self.client.get(accept), "Accept the invitation")
         response = self.client.post(accept, follow=True)
         self.assertRedirects(response, reverse("programs:list"))

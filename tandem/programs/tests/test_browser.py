@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import Locator, Page, expect
 
-from tandem.core.testing import PASSWORD, make_personas, make_user
+from tandem.core.testing import PASSWORD, emailed_path, make_personas, make_user
 from tandem.core.tests import browser as browser_fixtures
 from tandem.core.tests.browser import Visitor
 from tandem.programs import services
@@ -50,6 +51,18 @@ def log_in(person: Visitor, email: str, password: str = PASSWORD) -> None:
     field(page, "Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1, name=re.compile("^Hello"))).to_be_visible()
+    person.check_page()
+
+
+def open_verification_email(person: Visitor, email: str) -> None:
+    """Sign-up answers "check your inbox"; the person opens the link the email gives them."""
+    expect(heading(person.page, "Check your inbox")).to_be_visible()
+    person.check_page()
+    message = next(m for m in reversed(mail.outbox) if m.to == [email])
+    assert message.subject == "Confirm your email address for Tandem"
+    person.open(emailed_path(message, "/accounts/verify/"))
+    expect(heading(person.page, "Confirm your email address")).to_be_visible()
+    expect(person.page.get_by_text(f"Confirm that {email} is yours")).to_be_visible()
     person.check_page()
 
 
@@ -173,6 +186,8 @@ def test_coordinator_creates_a_program_a_newcomer_joins_and_the_coordinator_find
     field(page, "Password").fill(NEWCOMER_PASSWORD)
     field(page, "Password again").fill(NEWCOMER_PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    open_verification_email(nia, "nia@newcomer.example")
+    page.get_by_role("button", name="Confirm and log in").click()
 
     expect(page.get_by_role("heading", name="The program's guidelines")).to_be_visible()
     expect(page.locator("#guidelines")).to_contain_text("It is not therapy.")
@@ -317,6 +332,9 @@ def test_a_newcomer_joins_with_the_keyboard_alone(visitor):
     page.keyboard.type(NEWCOMER_PASSWORD)
     tab_to(page, field(page, "Password again"))
     page.keyboard.type(NEWCOMER_PASSWORD)
+    page.keyboard.press("Enter")
+    open_verification_email(kai, "kai@keyboard.example")
+    tab_to(page, page.get_by_role("button", name="Confirm and log in"))
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", name="The program's guidelines")).to_be_visible()

@@ -8,9 +8,10 @@ from unittest import mock
 from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from tandem.accounts.models import User
-from tandem.core.testing import PASSWORD, make_personas, make_user
+from tandem.core.testing import PASSWORD, emailed_path, make_personas, make_user
 from tandem.organizations.models import Membership, Role
 from tandem.programs import services
 from tandem.programs.models import (
@@ -45,16 +46,17 @@ class EnrolmentTestCase(TestCase):
         return reverse(f"programs:join_{step}", args=[self.program.pk])
 
     def sign_up(self, email: str, name: str = "Noor Newcomer"):
-        return self.client.post(
-            reverse("signup"),
-            {
-                "full_name": name,
-                "email": email,
-                "password1": NEW_PASSWORD,
-                "password2": NEW_PASSWORD,
-                "next": self.link_url(),
-            },
-        )
+        with self.captureOnCommitCallbacks(execute=True):
+            return self.client.post(
+                reverse("signup"),
+                {
+                    "full_name": name,
+                    "email": email,
+                    "password1": NEW_PASSWORD,
+                    "password2": NEW_PASSWORD,
+                    "next": self.link_url(),
+                },
+            )
 
     def walk_to_answers(self, role: str) -> None:
         """Open the link, accept the guidelines, choose the role (as the logged-in person)."""
@@ -83,9 +85,21 @@ class JoinThroughTheLinkTests(EnrolmentTestCase):
         self.assertContains(response, f"{reverse('signup')}?next={self.link_url()}")
 
         response = self.sign_up("noor@northwind.example")
-        self.assertRedirects(response, self.link_url(), fetch_redirect_response=False)
+        self.assertRedirects(response, reverse("signup_sent"), target_status_code=200)
         noor = User.objects.get(email="noor@northwind.example")
         self.assertTrue(noor.check_password(NEW_PASSWORD))
+        self.assertIsNone(noor.email_verified_at)
+        self.assertNotIn("_auth_user_id", self.client.session)  # not logged in before verifying
+        # The link in the email verifies the address and continues to the program.
+        (message,) = mail.outbox
+        self.assertEqual(message.to, ["noor@northwind.example"])
+        verify = emailed_path(message, "/accounts/verify/")
+        self.assertContains(self.client.get(verify), "Confirm and log in")
+        response = self.client.post(verify)
+        self.assertRedirects(response, self.link_url(), fetch_redirect_response=False)
+        noor.refresh_from_db()
+        self.assertIsNotNone(noor.email_verified_at)
+        self.assertEqual(int(self.client.session["_auth_user_id"]), noor.pk)
 
         self.walk_to_answers("mentee")
         response = self.client.post(
@@ -170,7 +184,9 @@ class JoinThroughTheLinkTests(EnrolmentTestCase):
             },
         )
         self.assertContains(response, "Your name: This field is required.")
-        self.assertContains(response, "Email address: An account with this email exists already.")
+        # Whether the address has an account is not said (sign-up reveals no accounts).
+        self.assertNotContains(response, "exists")
+        self.assertNotContains(response, "Email address:")
         self.assertContains(response, "Password again: The two passwords differ.")
         self.assertEqual(User.objects.filter(email__iexact=self.p.mentor.email).count(), 1)
 
@@ -415,6 +431,7 @@ class JoinByInvitationTests(EnrolmentTestCase):
 
     def test_an_account_with_a_password_logs_in_first(self):
         self.ivy.set_password(NEW_PASSWORD)
+        self.ivy.email_verified_at = timezone.now()
         self.ivy.save()
         response = self.client.get(self.invitation_url())
         self.assertRedirects(

@@ -64,6 +64,8 @@ class InvitationExpiryTests(TestCase):
     def test_the_done_page_does_not_welcome_someone_who_has_not_joined(self):
         Participant.objects.filter(pk=self.invited.pk).update(invited_at=timezone.now())
         ivy = User.objects.get(email="ivy@northwind.example")
+        # She came in by her invitation link, which verified her address.
+        User.objects.filter(pk=ivy.pk).update(email_verified_at=timezone.now())
         self.client.force_login(ivy)
         response = self.client.get(reverse("programs:join_done", args=[self.p.program.pk]))
         self.assertRedirects(response, reverse("programs:my_program", args=[self.p.program.pk]))
