@@ -259,6 +259,11 @@ class ProgramOverviewTests(TestCase):
             "<tr><th scope='row'>Mentee</th><td>2</td><td>1</td><td>0</td><td>3</td></tr>",
             html=True,
         )
+        # The columns are the participants' statuses, not the program's.
+        header = re.search(r"<thead>(.*?)</thead>", response.content.decode(), re.S)
+        assert header is not None
+        labels = re.findall(r"<th scope=\"col\">([^<]*)</th>", header.group(1))
+        self.assertEqual(labels, ["Role", "Invited", "Joined", "Withdrawn", "All"])
 
 
 class MyProgramPagesTests(TestCase):
