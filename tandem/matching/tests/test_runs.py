@@ -1,12 +1,14 @@
 """Smart-match runs in the product: snapshot, background execution, drafts, approval, races."""
 
 import datetime
+import re
 import threading
 from unittest import mock
 
 from django.core import mail
 from django.db import connection
 from django.test import TestCase, TransactionTestCase
+from django.urls import reverse
 
 from tandem.core.testing import make_personas, make_user
 from tandem.matching import services
@@ -308,6 +310,12 @@ class PeerAndGroupRunTests(TestCase):
             )
         run.refresh_from_db()
         self.assertEqual(run.status, RunStatus.DONE, run.error)
+        # The run's summary counts peers, not mentees and mentors it does not have.
+        self.client.force_login(self.p.other_coordinator)
+        page = self.client.get(reverse("matching:run", args=[program.pk, run.pk]))
+        summary = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
+        self.assertIn("2 peer groups formed from 4 participants; 2 allowed pairs", summary)
+        self.assertNotIn("mentees and", summary)
         groups = sorted(sorted(d.peers) for d in run.drafts.all())
         expected = sorted(
             [sorted([peers["ann"].pk, peers["cat"].pk]), sorted([peers["bob"].pk, peers["dan"].pk])]
