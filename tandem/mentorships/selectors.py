@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 
 from tandem.accounts.models import User
 from tandem.mentorships.models import (
@@ -12,6 +13,7 @@ from tandem.mentorships.models import (
     Relationship,
     RelationshipMember,
 )
+from tandem.programs.matches import CurrentMatch
 from tandem.programs.models import Participant, Program
 
 
@@ -90,3 +92,28 @@ def get_relationship_for_coordinator(user: User, relationship_id: int) -> Relati
     if relationship is None:
         raise Http404("No such relationship.")
     return relationship
+
+
+def current_matches_for_participant(participant: Participant) -> list[CurrentMatch]:
+    """The participant's open relationships, with the others in each (for "My program")."""
+    relationships = (
+        Relationship.objects.filter(members__participant=participant, status__in=OPEN_STATUSES)
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=RelationshipMember.objects.select_related("participant__user"),
+            )
+        )
+        .order_by("created_at")
+    )
+    return [
+        CurrentMatch(
+            partner_names=[
+                member.participant.user.display_name
+                for member in relationship.members.all()
+                if member.participant_id != participant.pk
+            ],
+            url=reverse("mentorships:relationship", args=[relationship.pk]),
+        )
+        for relationship in relationships
+    ]

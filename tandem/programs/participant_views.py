@@ -21,6 +21,7 @@ from tandem.programs.forms import (
     RoleForm,
     participant_answers_current,
 )
+from tandem.programs.matches import current_matches_for
 from tandem.programs.models import Participant, ParticipantRole, ParticipantStatus, Program
 
 # The join flow keeps its progress in the session, per program: guidelines accepted, role.
@@ -259,6 +260,7 @@ def my_program(request: HttpRequest, program_id: int) -> HttpResponse:
             "program": participant.program,
             "participant": participant,
             "answers": selectors.answers_for_participant(participant),
+            "matches": current_matches_for(participant),
         },
     )
 

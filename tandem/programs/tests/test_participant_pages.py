@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tandem.accounts.models import User
-from tandem.core.testing import make_personas
+from tandem.core.testing import make_matching_fixture, make_personas
 from tandem.programs.models import (
     Answer,
     Participant,
@@ -290,6 +290,25 @@ class MyProgramPagesTests(TestCase):
         self.assertContains(response, "Employee Assistance")
         self.assertContains(response, "0800 555 0100")
         self.assertContains(response, self.program.guidelines)
+
+    def test_my_program_says_what_happens_next_before_and_after_the_match(self):
+        def next_text() -> str:
+            content = self.client.get(self.url("my_program")).content.decode()
+            part = content.split("What happens next</h2>")[1].split("<h2>")[0]
+            return " ".join(re.sub(r"<[^>]+>", " ", part).split())
+
+        self.assertIn("you will be told when you have a match", next_text())
+        fixture = make_matching_fixture(self.p)  # Mia and Marco in a relationship
+        text = next_text()
+        self.assertNotIn("when you have a match", text)
+        self.assertIn("You have a match.", text)
+        self.assertIn("Marco Mentor", text)
+        relationship_url = reverse("mentorships:relationship", args=[fixture.relationship.pk])
+        self.assertContains(self.client.get(self.url("my_program")), f'href="{relationship_url}"')
+        # Concluded, it is no longer a current match.
+        fixture.relationship.status = "concluded"
+        fixture.relationship.save(update_fields=["status"])
+        self.assertIn("you will be told when you have a match", next_text())
 
     def test_my_program_shows_my_answers_private_ones_marked(self):
         response = self.client.get(self.url("my_program"))
