@@ -353,8 +353,26 @@ class MyProgramPagesTests(TestCase):
         self.assertContains(response, "Years of experience: Enter a number.")
         self.assertEqual(list(Answer.objects.order_by("pk").values()), before)
 
+    def test_withdrawing_asks_for_confirmation_first(self):
+        # My program links to a page that says what withdrawing does.
+        self.assertContains(
+            self.client.get(self.url("my_program")), f'href="{self.url("withdraw")}"'
+        )
+        page = self.client.get(self.url("withdraw"))
+        self.assertContains(page, "you will not be matched in this program")
+        self.assertContains(page, 'name="confirm"')
+        # The one-click post of before withdraws nobody, and says which box to tick.
+        response = self.client.post(self.url("withdraw"))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(
+            response, "Yes, I want to withdraw: tick this box to withdraw. Nothing was changed."
+        )
+        participant = Participant.objects.get(pk=self.p.mentee_participant.pk)
+        self.assertEqual(participant.status, ParticipantStatus.JOINED)
+        self.assertIsNone(participant.withdrawn_at)
+
     def test_withdrawing(self):
-        response = self.client.post(self.url("withdraw"), follow=True)
+        response = self.client.post(self.url("withdraw"), {"confirm": "on"}, follow=True)
         self.assertContains(response, f"You have withdrawn from {self.program.name}.")
         participant = Participant.objects.get(pk=self.p.mentee_participant.pk)
         self.assertEqual(participant.status, ParticipantStatus.WITHDRAWN)
@@ -362,7 +380,10 @@ class MyProgramPagesTests(TestCase):
         # Home no longer lists the program; the page of it still opens for them.
         self.assertNotContains(self.client.get(reverse("home")), self.url("my_program"))
         self.assertNotContains(self.client.get(self.url("my_program")), "Withdraw from")
-        response = self.client.post(self.url("withdraw"), follow=True)
+        self.assertContains(
+            self.client.get(self.url("withdraw")), "You have already withdrawn from this program."
+        )
+        response = self.client.post(self.url("withdraw"), {"confirm": "on"}, follow=True)
         self.assertContains(response, "You have already withdrawn from this program.")
 
     def test_a_mentor_sets_capacity_zero_to_pause(self):
