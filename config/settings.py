@@ -285,6 +285,7 @@ LOGGING = {
 
 # --- Tandem ---------------------------------------------------------------------------------
 PARTICIPANTS_PER_PAGE = 50
+MENTORS_PER_PAGE = 10  # self-match browse: compact cards, a phone screen or two
 # Personal invitation links (to a program, or to coordinate) stop working after this long;
 # the coordinator or admin sends a fresh one.
 INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "30"))
