@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from playwright.sync_api import expect
+from playwright.sync_api import ViewportSize, expect
 
 from tandem.core.testing import make_matching_fixture, make_personas, make_user
 from tandem.core.tests import browser as browser_fixtures
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 browser = browser_fixtures.browser
 visitor = browser_fixtures.visitor
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 PAGE_WIDTH = "() => document.documentElement.scrollWidth"
 # For the failure message: the outermost elements that reach past the right edge.
 TOO_WIDE = """(limit) => [...document.querySelectorAll('body *')]
