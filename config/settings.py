@@ -53,8 +53,11 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEMO_MODE = env_bool("TANDEM_DEMO") and not PRODUCTION
+# The address links in emails point to. The demo serves on $PORT (`PORT=9000 make run`), so its
+# default follows the port; a deployment sets SITE_URL to its public address.
+_LOCAL_PORT = (os.environ.get("PORT") or "8000") if DEMO_MODE else "8000"
+SITE_URL = (os.environ.get("SITE_URL") or f"http://127.0.0.1:{_LOCAL_PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -294,6 +297,7 @@ LOGGING = {
 
 # --- Tandem ---------------------------------------------------------------------------------
 PARTICIPANTS_PER_PAGE = 50
+MENTORS_PER_PAGE = 10  # self-match browse: compact cards, a phone screen or two
 # Personal invitation links (to a program, or to coordinate) stop working after this long;
 # the coordinator or admin sends a fresh one.
 INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "30"))

@@ -122,3 +122,30 @@ def keyset_page(
     more = len(rows) > per_page
     rows = rows[:per_page]
     return KeysetPage(rows, count, rows[-1].pk if more else None, None)
+
+
+def keyset_page_of_list(
+    rows: Sequence[T], *, params: Mapping[str, str], per_page: int
+) -> KeysetPage[T]:
+    """One page of a list already in its order (say, ranked in Python), chosen as `keyset_page`.
+
+    The same cursors: `?after=<pk>` reads on from that row, `?before=<pk>` back from it,
+    `?last=1` the last page, anything else (or a pk no longer in the list) the first page.
+    """
+    index = {row.pk: i for i, row in enumerate(rows)}
+    count = len(rows)
+    after, before = _cursor(params.get(AFTER)), _cursor(params.get(BEFORE))
+    if after is not None and after in index and index[after] + 1 < count:
+        start = index[after] + 1
+        shown = list(rows[start : start + per_page])
+        more = start + per_page < count
+        return KeysetPage(shown, count, shown[-1].pk if more else None, shown[0].pk)
+    if (before is not None and before in index) or (after is None and params.get(LAST)):
+        end = index[before] if before is not None and before in index else count
+        start = max(0, end - per_page)
+        # Back at the start, show the first page itself, as keyset_page does.
+        if start > 0:
+            shown = list(rows[start:end])
+            return KeysetPage(shown, count, shown[-1].pk if end < count else None, shown[0].pk)
+    shown = list(rows[:per_page])
+    return KeysetPage(shown, count, shown[-1].pk if count > per_page else None, None)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from tandem.accounts.models import User
@@ -266,75 +266,6 @@ def public_problem(program: Program) -> dict[str, Any]:
         c for c in problem["criteria"] if not ({c["mentee"], c["mentor"]} & private)
     ]
     return problem
-
-
-def recommendations_for(mentee: Participant, *, limit: int = 20) -> list[dict[str, Any]]:
-    """Mentors a mentee may ask, best first, spread by the room each has left.
-
-    Ranking multiplies the score by a factor that falls as a mentor's free places are taken
-    (by matches or by requests waiting for them), so that everyone is not sent to the same
-    popular mentor. Mentors with no room are left out. Scores use public answers only.
-    """
-    from tandem.matching.solver import candidates_document
-
-    program = mentee.program
-    problem = public_problem(program)
-    if not problem["criteria"]:
-        entries = [
-            {"mentor": m["id"], "score": 0.0, "allowed": True, "reasons": []}
-            for m in problem["mentors"]
-            if m["id"] != str(mentee.pk)
-        ]
-    else:
-        # The best-scored allowed mentors, widely enough that spreading by room can reorder them.
-        entries = candidates_document(
-            problem, str(mentee.pk), limit=max(10 * limit, 200), allowed_only=True
-        )
-    loads = open_load_by_mentor(program)
-    waiting = dict(
-        MatchRequest.objects.open()
-        .filter(program=program)
-        .values_list("mentor_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    already_asked = set(
-        MatchRequest.objects.open().filter(mentee=mentee).values_list("mentor_id", flat=True)
-    )
-    people = {
-        p.pk: p
-        for p in Participant.objects.filter(program=program, status=ParticipantStatus.JOINED)
-        .mentors()
-        .select_related("user")
-    }
-    ranked = []
-    for entry in entries:
-        mentor = people.get(int(entry["mentor"]))
-        if mentor is None or mentor.user_id == mentee.user_id or not mentor.capacity:
-            continue
-        places = mentor.capacity - loads.get(mentor.pk, 0)
-        if places <= 0:
-            continue
-        free_share = max(0, places - waiting.get(mentor.pk, 0)) / mentor.capacity
-        rank = float(entry["score"]) * (0.5 + 0.5 * free_share)
-        ranked.append(
-            {
-                **entry,
-                "participant": mentor,
-                "places_left": places,
-                "rank": rank,
-                "asked": mentor.pk in already_asked,
-            }
-        )
-    ranked.sort(key=lambda e: (-e["rank"], e["participant"].pk))
-    shown = ranked[:limit]
-    # The page shows each mentor's public answers: their answers and the program's questions
-    # are fetched here once for all of them, not once per mentor.
-    prefetch_related_objects([program], "questions")
-    prefetch_related_objects([e["participant"] for e in shown], "answers")
-    for entry in shown:
-        entry["participant"].program = program
-    return shown
 
 
 def requests_of(participant: Participant) -> dict[str, QuerySet[MatchRequest]]:

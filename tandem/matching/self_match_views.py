@@ -11,8 +11,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts.http import request_user as _user
+from tandem.core.pagination import PAGE_PARAMS
 from tandem.matching import selectors, self_match
+from tandem.matching.forms import MentorFilterForm
 from tandem.matching.problems import rules_for
+from tandem.matching.recommendations import MentorFilters, mentor_filter_questions, mentors_page
 from tandem.mentorships.services import MatchRefused
 from tandem.programs.models import Participant, ParticipantStatus
 from tandem.programs.selectors import answers_for_participant
@@ -49,12 +52,19 @@ def _self_matching_mentee(request: HttpRequest, program_id: int) -> Participant:
 
 @login_required
 def browse(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Mentors to ask, best first: search, filters by public answers, and pages."""
     mentee = _self_matching_mentee(request, program_id)
     program = mentee.program
-    recommendations = selectors.recommendations_for(mentee)
-    for entry in recommendations:
-        entry["participant"].program = program
-        entry["answers"] = answers_for_participant(entry["participant"], public_only=True)
+    form = MentorFilterForm(request.GET or None, questions=mentor_filter_questions(program))
+    filters = MentorFilters()
+    if form.is_valid():
+        filters = MentorFilters(
+            search=form.cleaned_data["q"].strip(), answers=form.answer_filters()
+        )
+    page = mentors_page(mentee, filters, request.GET)
+    query = request.GET.copy()
+    for place in PAGE_PARAMS:
+        query.pop(place, None)
     open_requests = selectors.requests_of(mentee)["sent"].filter(status="open").count()
     return render(
         request,
@@ -62,7 +72,10 @@ def browse(request: HttpRequest, program_id: int) -> HttpResponse:
         {
             "program": program,
             "participant": mentee,
-            "recommendations": recommendations,
+            "form": form,
+            "filtered": filters.active,
+            "page": page,
+            "query": query.urlencode(),
             "open_requests": open_requests,
             "limit": rules_for(program).max_open_requests,
             "matched": mentee.pk in selectors.matched_participant_ids(program),

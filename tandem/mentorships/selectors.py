@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 
 from tandem.accounts.models import User
 from tandem.mentorships.models import (
@@ -12,6 +13,7 @@ from tandem.mentorships.models import (
     Relationship,
     RelationshipMember,
 )
+from tandem.programs.matches import CurrentMatch
 from tandem.programs.models import Participant, Program, Visibility
 
 
@@ -111,4 +113,29 @@ def reasons_shown_to_members(relationship: Relationship) -> list[dict[str, objec
         if isinstance(reason.get("reads"), list)
         and reason["reads"]
         and set(reason["reads"]) <= public
+    ]
+
+
+def current_matches_for_participant(participant: Participant) -> list[CurrentMatch]:
+    """The participant's open relationships, with the others in each (for "My program")."""
+    relationships = (
+        Relationship.objects.filter(members__participant=participant, status__in=OPEN_STATUSES)
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=RelationshipMember.objects.select_related("participant__user"),
+            )
+        )
+        .order_by("created_at")
+    )
+    return [
+        CurrentMatch(
+            partner_names=[
+                member.participant.user.display_name
+                for member in relationship.members.all()
+                if member.participant_id != participant.pk
+            ],
+            url=reverse("mentorships:relationship", args=[relationship.pk]),
+        )
+        for relationship in relationships
     ]

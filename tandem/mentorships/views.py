@@ -8,24 +8,25 @@ from django.shortcuts import render
 
 from tandem.accounts.http import request_user as _user
 from tandem.accounts.services import notifications_mark_read
+from tandem.mentorships import home as home_selectors
 from tandem.mentorships import selectors
 from tandem.mentorships.models import MemberRole
-from tandem.organizations.models import Organization
 from tandem.programs import selectors as program_selectors
 from tandem.programs.selectors import answers_for_participant
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """A person's news, matches and programs; and for those who run programs, what each awaits."""
     user = _user(request)
     return render(
         request,
         "mentorships/home.html",
         {
             "participations": program_selectors.participations_for(user),
-            "relationships": selectors.relationships_for_user(user),
-            "coordinated": program_selectors.programs_for_coordinator(user),
-            "administered": Organization.objects.administered_by(user),
+            "relationships": home_selectors.matches_for_home(user),
+            "coordinated": home_selectors.programs_run_by(user),
+            "administered": home_selectors.organizations_administered(user),
             "notifications": user.notifications.unread()[:10],
         },
     )

@@ -338,6 +338,13 @@ class GuidelinesForm(forms.Form):
     )
 
 
+class WithdrawForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="Yes, I want to withdraw",
+        error_messages={"required": "tick this box to withdraw. Nothing was changed."},
+    )
+
+
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label="I am joining as", widget=forms.RadioSelect)
 

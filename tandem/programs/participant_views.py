@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from tandem.accounts.forms import SignupForm
 from tandem.accounts.http import request_user as _user
@@ -20,8 +20,10 @@ from tandem.programs.forms import (
     AnswersForm,
     GuidelinesForm,
     RoleForm,
+    WithdrawForm,
     participant_answers_current,
 )
+from tandem.programs.matches import current_matches_for
 from tandem.programs.models import Participant, ParticipantRole, ParticipantStatus, Program
 
 # The join flow keeps its progress in the session, per program: guidelines accepted, role.
@@ -261,6 +263,7 @@ def my_program(request: HttpRequest, program_id: int) -> HttpResponse:
             "program": participant.program,
             "participant": participant,
             "answers": selectors.answers_for_participant(participant),
+            "matches": current_matches_for(participant),
         },
     )
 
@@ -310,13 +313,22 @@ def support(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Withdrawing asks first: a page saying what it does, and a box to tick (no script needed)."""
     participant = selectors.get_participation_for(_user(request), program_id)
-    try:
-        services.participant_withdraw(participant=participant)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"You have withdrawn from {participant.program.name}.")
-    return redirect("home")
+    # Bound on every POST: an empty one (the old one-click button) must fail, not be ignored.
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.participant_withdraw(participant=participant)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"You have withdrawn from {participant.program.name}.")
+        return redirect("home")
+    return render(
+        request,
+        "programs/withdraw.html",
+        {"program": participant.program, "participant": participant, "form": form},
+    )

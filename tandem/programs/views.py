@@ -25,7 +25,7 @@ from tandem.programs.forms import (
     QuestionForm,
 )
 from tandem.programs.imports import ImportFailed, participants_import_csv
-from tandem.programs.models import ProgramStatus
+from tandem.programs.models import ParticipantStatus
 
 
 def _form_errors_from(form: object, error: ValidationError) -> None:
@@ -75,7 +75,7 @@ def program_overview(request: HttpRequest, program_id: int) -> HttpResponse:
         {
             "program": program,
             "counts": selectors.program_counts(program),
-            "statuses": ProgramStatus,
+            "statuses": ParticipantStatus,
             "question_count": program.questions.count(),
             "pathway_count": program.pathways.count(),
         },

@@ -157,7 +157,8 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     "programs:my_program": ("GET", PARTICIPANT_ONLY),
     "programs:my_profile": ("FORM", PARTICIPANT_ONLY),
     "programs:support": ("GET", PARTICIPANT_ONLY),
-    "programs:withdraw": ("POST", (LOGIN, 404, HOME, HOME, 404, 404, 404)),
+    # A confirmation page; an empty POST (no confirmation ticked) withdraws nobody.
+    "programs:withdraw": ("FORM", PARTICIPANT_ONLY),
     # --- Matching: the coordinator's pages; a mentor or mentee never sees drafts or runs -----
     "matching:rules": ("FORM", COORDINATOR_ONLY),
     "matching:rules_preview": ("GET", COORDINATOR_ONLY),

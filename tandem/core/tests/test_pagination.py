@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.test import TestCase
+from dataclasses import dataclass
+
+from django.test import SimpleTestCase, TestCase
 
 from tandem.accounts.models import User
-from tandem.core.pagination import keyset_page
+from tandem.core.pagination import keyset_page, keyset_page_of_list
 
 ORDER = ("full_name", "email", "pk")
 
@@ -65,3 +67,31 @@ class KeysetPageTests(TestCase):
     def test_an_empty_list_is_one_empty_page(self):
         page = keyset_page(User.objects.none(), order=ORDER, params={"last": "1"}, per_page=3)
         self.assertEqual((page.object_list, page.count, page.has_other_pages), ([], 0, False))
+
+
+@dataclass(frozen=True)
+class Row:
+    pk: int
+
+
+class KeysetPageOfListTests(SimpleTestCase):
+    # A ranked list, not in pk order: the cursors follow the list's own order.
+    rows = [Row(pk) for pk in (7, 3, 9, 1, 5, 2, 8)]
+
+    def pks(self, **params: str) -> tuple[list[int], int | None, int | None]:
+        page = keyset_page_of_list(self.rows, params=params, per_page=3)
+        self.assertEqual(page.count, 7)
+        return [r.pk for r in page.object_list], page.previous_cursor, page.next_cursor
+
+    def test_walking_forward_and_back(self):
+        self.assertEqual(self.pks(), ([7, 3, 9], None, 9))
+        self.assertEqual(self.pks(after="9"), ([1, 5, 2], 1, 2))
+        self.assertEqual(self.pks(after="2"), ([8], 8, None))
+        self.assertEqual(self.pks(before="8"), ([1, 5, 2], 1, 2))
+        self.assertEqual(self.pks(before="1"), ([7, 3, 9], None, 9))
+        self.assertEqual(self.pks(last="1"), ([5, 2, 8], 5, None))
+
+    def test_a_cursor_not_in_the_list_or_past_its_end_gives_the_first_page(self):
+        for params in ({"after": "4"}, {"before": "4"}, {"after": "8"}, {"last": ""}):
+            with self.subTest(params=params):
+                self.assertEqual(self.pks(**params), ([7, 3, 9], None, 9))

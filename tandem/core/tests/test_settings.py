@@ -76,3 +76,24 @@ def test_email_url_configures_smtp_with_tls():
         "p@ss",
         "True",
     ]
+
+
+def _site_url(env: dict[str, str]) -> str:
+    code = "from django.conf import settings as s; print(s.SITE_URL)"
+    clean = {"SITE_URL": "", "PORT": "", "TANDEM_DEMO": "", **env}
+    result = _manage("shell", "--no-imports", "-c", code, env=clean)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_demo_site_url_follows_the_port():
+    # `PORT=9000 make run` serves on 9000: the links in the demo's emails must point there.
+    assert _site_url({"TANDEM_DEMO": "1", "PORT": "9000"}) == "http://127.0.0.1:9000"
+    assert _site_url({"TANDEM_DEMO": "1"}) == "http://127.0.0.1:8000"
+
+
+def test_an_explicit_site_url_wins_over_the_port():
+    env = {"TANDEM_DEMO": "1", "PORT": "9000", "SITE_URL": "https://mentoring.example.org/"}
+    assert _site_url(env) == "https://mentoring.example.org"
+    # Outside the demo the port the server listens on says nothing about the public address.
+    assert _site_url({"PORT": "9000"}) == "http://127.0.0.1:8000"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
@@ -88,6 +89,7 @@ QUERIES = {
     "browse": [
         *SESSION_AND_USER,
         "the mentee's own participation with program and organization",
+        "the program's questions (the filters, the search and the cards)",
         "the slugs of private questions (left out of the scores)",
         "the program's matching rules",
         "joined participants with their users (the problem)",
@@ -98,8 +100,7 @@ QUERIES = {
         "open requests waiting per mentor, in one GROUP BY",
         "mentors this mentee has asked already",
         "joined mentors with their users",
-        "the program's questions, once for every mentor shown",
-        "the answers of the mentors shown, in one query",
+        "the public answers of every mentor with room (search, filters, cards), in one query",
         "this mentee's open requests, counted",
         "the request limit (the matching rules)",
         "who is matched already",
@@ -173,13 +174,26 @@ class QueryCountTests(TestCase):
             ),
             "rules": (p.coordinator, reverse("matching:rules", args=[program.pk])),
             "browse": (p.mentee, reverse("matching:browse", args=[program.pk])),
+            # Searched, filtered and on a later page: still the same queries.
+            "browse_searched": (
+                p.mentee,
+                reverse("matching:browse", args=[program.pk]) + "?q=m&a_department=Engineering",
+            ),
+            "browse_later_page": (
+                p.mentee,
+                reverse("matching:browse", args=[program.pk]) + "?last=1",
+            ),
             "my_requests": (p.mentor, reverse("matching:my_requests", args=[program.pk])),
             "my_requests_sent": (p.mentee, reverse("matching:my_requests", args=[program.pk])),
         }
 
     def assert_counts(self, run: MatchRun, size: int) -> None:
         for name, (user, url) in self.pages(run).items():
-            expected = QUERIES[name.removesuffix("_sent")]
+            expected = QUERIES[
+                name.removesuffix("_sent").split("_")[0]
+                if name.startswith("browse")
+                else name.removesuffix("_sent")
+            ]
             self.client.force_login(user)
             with self.subTest(page=name, size=size), self.assertNumQueries(len(expected)):
                 response = self.client.get(url)
@@ -209,7 +223,10 @@ class QueryCountTests(TestCase):
         received = self.client.get(pages["my_requests"][1])
         self.assertEqual(received.text.count('id="received-'), 40)
         self.client.force_login(self.p.mentee)
-        self.assertEqual(self.client.get(pages["browse"][1]).text.count('class="card"'), 20)
+        browse = self.client.get(pages["browse"][1])
+        self.assertEqual(browse.text.count('class="card mentor-card"'), settings.MENTORS_PER_PAGE)
+        self.assertGreaterEqual(browse.context["page"].count, 40)
+        self.assertTrue(browse.context["page"].has_next)
 
 
 class PaginationTests(TestCase):

@@ -1,6 +1,7 @@
 """Smart-match runs in the product: snapshot, background execution, drafts, approval, races."""
 
 import datetime
+import re
 import threading
 from unittest import mock
 
@@ -338,6 +339,12 @@ class PeerAndGroupRunTests(TestCase):
             )
         run.refresh_from_db()
         self.assertEqual(run.status, RunStatus.DONE, run.error)
+        # The run's summary counts peers, not mentees and mentors it does not have.
+        self.client.force_login(self.p.other_coordinator)
+        page = self.client.get(reverse("matching:run", args=[program.pk, run.pk]))
+        summary = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
+        self.assertIn("2 peer groups formed from 4 participants; 2 allowed pairs", summary)
+        self.assertNotIn("mentees and", summary)
         groups = sorted(sorted(d.peers) for d in run.drafts.all())
         expected = sorted(
             [sorted([peers["ann"].pk, peers["cat"].pk]), sorted([peers["bob"].pk, peers["dan"].pk])]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import random
+from unittest import mock
 
 from django.contrib.auth import authenticate
-from django.test import TestCase
+from django.core.management import call_command
+from django.test import SimpleTestCase, TestCase
 
 from tandem.accounts.models import User
 from tandem.organizations.models import Membership, Role
@@ -66,3 +69,17 @@ class PersonNamesTests(TestCase):
         names = list(person_names(random.Random(1), combinations + 5))
         self.assertEqual(len(set(names[:combinations])), combinations)
         self.assertEqual(names[combinations:], names[:5])  # then round again
+
+
+class RunDemoTests(SimpleTestCase):
+    def test_the_server_and_the_worker_are_told_the_port(self):
+        # The worker sends the emails: it must build their links for the port being served.
+        with (
+            mock.patch.dict(os.environ, {"PORT": "8000"}),
+            mock.patch("subprocess.Popen") as popen,
+            mock.patch("subprocess.run") as run,
+        ):
+            call_command("run_demo", port="9000")
+        self.assertEqual(popen.call_args.kwargs["env"]["PORT"], "9000")
+        self.assertEqual(run.call_args.kwargs["env"]["PORT"], "9000")
+        self.assertIn("127.0.0.1:9000", run.call_args.args[0])

@@ -287,7 +287,9 @@ class JoinRefusedTests(EnrolmentTestCase):
 
     def test_a_withdrawn_participant_rejoining(self):
         self.client.force_login(self.p.mentee)
-        response = self.client.post(reverse("programs:withdraw", args=[self.program.pk]))
+        response = self.client.post(
+            reverse("programs:withdraw", args=[self.program.pk]), {"confirm": "on"}
+        )
         self.assertRedirects(response, reverse("home"))
         self.before = enrolment_state()
         response = self.client.get(self.link_url())

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tandem.accounts.models import User
-from tandem.core.testing import make_personas
+from tandem.core.testing import make_matching_fixture, make_personas
 from tandem.programs.models import (
     Answer,
     Participant,
@@ -259,6 +259,11 @@ class ProgramOverviewTests(TestCase):
             "<tr><th scope='row'>Mentee</th><td>2</td><td>1</td><td>0</td><td>3</td></tr>",
             html=True,
         )
+        # The columns are the participants' statuses, not the program's.
+        header = re.search(r"<thead>(.*?)</thead>", response.content.decode(), re.S)
+        assert header is not None
+        labels = re.findall(r"<th scope=\"col\">([^<]*)</th>", header.group(1))
+        self.assertEqual(labels, ["Role", "Invited", "Joined", "Withdrawn", "All"])
 
 
 class MyProgramPagesTests(TestCase):
@@ -285,6 +290,25 @@ class MyProgramPagesTests(TestCase):
         self.assertContains(response, "Employee Assistance")
         self.assertContains(response, "0800 555 0100")
         self.assertContains(response, self.program.guidelines)
+
+    def test_my_program_says_what_happens_next_before_and_after_the_match(self):
+        def next_text() -> str:
+            content = self.client.get(self.url("my_program")).content.decode()
+            part = content.split("What happens next</h2>")[1].split("<h2>")[0]
+            return " ".join(re.sub(r"<[^>]+>", " ", part).split())
+
+        self.assertIn("you will be told when you have a match", next_text())
+        fixture = make_matching_fixture(self.p)  # Mia and Marco in a relationship
+        text = next_text()
+        self.assertNotIn("when you have a match", text)
+        self.assertIn("You have a match.", text)
+        self.assertIn("Marco Mentor", text)
+        relationship_url = reverse("mentorships:relationship", args=[fixture.relationship.pk])
+        self.assertContains(self.client.get(self.url("my_program")), f'href="{relationship_url}"')
+        # Concluded, it is no longer a current match.
+        fixture.relationship.status = "concluded"
+        fixture.relationship.save(update_fields=["status"])
+        self.assertIn("you will be told when you have a match", next_text())
 
     def test_my_program_shows_my_answers_private_ones_marked(self):
         response = self.client.get(self.url("my_program"))
@@ -329,8 +353,26 @@ class MyProgramPagesTests(TestCase):
         self.assertContains(response, "Years of experience: Enter a number.")
         self.assertEqual(list(Answer.objects.order_by("pk").values()), before)
 
+    def test_withdrawing_asks_for_confirmation_first(self):
+        # My program links to a page that says what withdrawing does.
+        self.assertContains(
+            self.client.get(self.url("my_program")), f'href="{self.url("withdraw")}"'
+        )
+        page = self.client.get(self.url("withdraw"))
+        self.assertContains(page, "you will not be matched in this program")
+        self.assertContains(page, 'name="confirm"')
+        # The one-click post of before withdraws nobody, and says which box to tick.
+        response = self.client.post(self.url("withdraw"))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(
+            response, "Yes, I want to withdraw: tick this box to withdraw. Nothing was changed."
+        )
+        participant = Participant.objects.get(pk=self.p.mentee_participant.pk)
+        self.assertEqual(participant.status, ParticipantStatus.JOINED)
+        self.assertIsNone(participant.withdrawn_at)
+
     def test_withdrawing(self):
-        response = self.client.post(self.url("withdraw"), follow=True)
+        response = self.client.post(self.url("withdraw"), {"confirm": "on"}, follow=True)
         self.assertContains(response, f"You have withdrawn from {self.program.name}.")
         participant = Participant.objects.get(pk=self.p.mentee_participant.pk)
         self.assertEqual(participant.status, ParticipantStatus.WITHDRAWN)
@@ -338,7 +380,10 @@ class MyProgramPagesTests(TestCase):
         # Home no longer lists the program; the page of it still opens for them.
         self.assertNotContains(self.client.get(reverse("home")), self.url("my_program"))
         self.assertNotContains(self.client.get(self.url("my_program")), "Withdraw from")
-        response = self.client.post(self.url("withdraw"), follow=True)
+        self.assertContains(
+            self.client.get(self.url("withdraw")), "You have already withdrawn from this program."
+        )
+        response = self.client.post(self.url("withdraw"), {"confirm": "on"}, follow=True)
         self.assertContains(response, "You have already withdrawn from this program.")
 
     def test_a_mentor_sets_capacity_zero_to_pause(self):

@@ -15,10 +15,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         manage = [sys.executable, "manage.py"]
-        worker = subprocess.Popen([*manage, "db_worker", "--interval", "0.5"])  # noqa: S603
+        # Both processes read SITE_URL from PORT (config/settings.py): the worker's emails link
+        # to the port the server listens on, even when --port differs from $PORT.
+        env = {**os.environ, "PORT": str(options["port"])}
+        worker = subprocess.Popen(  # noqa: S603
+            [*manage, "db_worker", "--interval", "0.5"], env=env
+        )
         try:
             subprocess.run(  # noqa: S603
-                [*manage, "runserver", "--noreload", f"127.0.0.1:{options['port']}"], check=False
+                [*manage, "runserver", "--noreload", f"127.0.0.1:{options['port']}"],
+                check=False,
+                env=env,
             )
         except KeyboardInterrupt:
             pass
