@@ -191,7 +191,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Powerful browser features Tandem never uses; no page (nor anything framed) may ask for them.
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",
