@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from tandem.accounts.models import User
+from tandem.core.links import link_scheme_error
 from tandem.organizations.models import Organization
 from tandem.programs.models import (
     CHOICE_KINDS,
@@ -139,6 +140,13 @@ class PathwayForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 2}),
             "when_to_use": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def clean_contact(self) -> str:
+        contact = self.cleaned_data["contact"]
+        error = link_scheme_error(contact)
+        if error:
+            raise ValidationError(error)
+        return contact
 
 
 class InviteLinkForm(forms.ModelForm):

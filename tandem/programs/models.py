@@ -11,6 +11,7 @@ from django.db.models import F, Q, TextField
 from django.db.models.functions import Cast, Left
 from django.utils import timezone
 
+from tandem.core.links import safe_href
 from tandem.core.models import TimeStampedModel
 from tandem.organizations.models import Organization, Role, new_token
 
@@ -192,6 +193,11 @@ class ReferralPathway(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def contact_href(self) -> str | None:
+        """The contact as a link target when it is one web, mail or phone link; else None."""
+        return safe_href(self.contact)
 
 
 class QuestionKind(models.TextChoices):

@@ -4,6 +4,10 @@ A journey module imports `browser` and `visitor`. A `Visitor` is one person's br
 cookies); every page it lands on must be checked with `visitor.check_page()`, which runs axe-core
 and fails on a serious or critical violation. A page left unchecked fails the test at teardown,
 so that "axe reports no violation on the pages visited" cannot silently skip a page.
+
+Every page also runs under the site's Content-Security-Policy, and `check_page()` fails when the
+browser blocked something on it (an inline script or style, a handler, a foreign resource): the
+journeys prove the policy and the pages agree.
 """
 
 from __future__ import annotations
@@ -16,7 +20,15 @@ from urllib.parse import urldefrag
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Frame, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Frame,
+    Page,
+    expect,
+    sync_playwright,
+)
 
 # `playwright install` cannot download here; CI installs the system package (apt-get install
 # chromium) and so do developers. TANDEM_CHROMIUM points elsewhere if theirs lives elsewhere.
@@ -67,6 +79,23 @@ _STYLESHEET_LOADED = """() => [...document.styleSheets].some(sheet => {
 })"""
 
 
+# Runs before any script of every page: the browser reports each violation of the policy as a
+# `securitypolicyviolation` event; keep them on the window for `check_page()` to read.
+_CSP_LISTENER = """(() => {
+    window.__tandemCspViolations = [];
+    document.addEventListener("securitypolicyviolation", (event) => {
+        window.__tandemCspViolations.push({
+            directive: event.effectiveDirective || event.violatedDirective,
+            blocked: event.blockedURI,
+            source: event.sourceFile,
+            line: event.lineNumber,
+            sample: event.sample,
+        });
+    });
+})();"""
+_CSP_VIOLATIONS = "() => window.__tandemCspViolations || []"
+
+
 @dataclass
 class Visit:
     url: str
@@ -86,6 +115,17 @@ def format_violations(url: str, violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def format_csp_violations(url: str, violations: list[dict], console: list[str]) -> str:
+    lines = [f"Content-Security-Policy: {len(violations) or len(console)} violation(s) on {url}"]
+    for violation in violations:
+        where = f" in {violation['source']}:{violation['line']}" if violation.get("source") else ""
+        sample = f" ({violation['sample']})" if violation.get("sample") else ""
+        blocked = violation["blocked"] or "(unknown)"
+        lines.append(f"- {violation['directive']} blocked {blocked}{where}{sample}")
+    lines.extend(f"- console: {message}" for message in console)
+    return "\n".join(lines)
+
+
 @dataclass
 class Visitor:
     """A person at their browser: a page in its own context, and the pages it has landed on."""
@@ -94,9 +134,16 @@ class Visitor:
     page: Page
     base_url: str
     visits: list[Visit] = field(default_factory=list)
+    csp_console: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.page.on("framenavigated", self._navigated)
+        self.page.on("console", self._console)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        # Chromium also logs each blocked resource: "Refused to … Content Security Policy …".
+        if "Content Security Policy" in message.text:
+            self.csp_console.append(message.text)
 
     def _navigated(self, frame: Frame) -> None:
         if frame != self.page.main_frame:
@@ -122,8 +169,17 @@ class Visitor:
         blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
         if self.visits:
             self.visits[-1].checked = True
+        self.check_csp()
         if blocking:
             pytest.fail(format_violations(url, blocking), pytrace=False)
+
+    def check_csp(self) -> None:
+        """Fail if the browser blocked anything under the Content-Security-Policy on this page
+        (or logged a violation since the last check)."""
+        violations = self.page.evaluate(_CSP_VIOLATIONS)
+        console, self.csp_console = self.csp_console, []
+        if violations or console:
+            pytest.fail(format_csp_violations(self.page.url, violations, console), pytrace=False)
 
     def unchecked_pages(self) -> list[str]:
         return [visit.url for visit in self.visits if not visit.checked]
@@ -138,6 +194,7 @@ def visitor(browser: Browser, live_server) -> Iterator[Callable[[str], Visitor]]
     def make(name: str) -> Visitor:
         context = browser.new_context(base_url=live_server.url, locale="en-GB")
         context.set_default_timeout(TIMEOUT_MS)
+        context.add_init_script(script=_CSP_LISTENER)
         contexts.append(context)
         person = Visitor(name=name, page=context.new_page(), base_url=live_server.url)
         visitors.append(person)

@@ -233,7 +233,10 @@ def project_url_patterns() -> list[tuple[str, str, URLPattern]]:
     return [p for p in _url_patterns(get_resolver().url_patterns) if not p[0].startswith("admin/")]
 
 
-class AccessMatrixTests(TestCase):
+class AccessMatrixWalk(TestCase):
+    """The personas, the objects of every URL, and one request at a time as any persona; shared
+    by the matrix below and by the walks that check what every page renders."""
+
     @classmethod
     def setUpTestData(cls):
         cls.p = make_personas()
@@ -346,6 +349,19 @@ class AccessMatrixTests(TestCase):
             return location.path == expected.path({**ids, **kwargs})
         return response.status_code == expected
 
+    def pages_each_persona_may_see(self) -> Iterator[tuple[str, str, str]]:
+        """(persona, URL name, URL) of every GET page the matrix opens (200) to the persona."""
+        for route, name, pattern in project_url_patterns():
+            method, expected_row = MATRIX[name]
+            if method == "POST":
+                continue
+            url = reverse(name, kwargs=self.kwargs_for(name, route, pattern))
+            for persona, expected in zip(PERSONAS, expected_row, strict=True):
+                if expected == OK:
+                    yield persona, name, url
+
+
+class AccessMatrixTests(AccessMatrixWalk):
     def test_every_url_pattern_is_in_the_matrix(self):
         names = [name for _, name, _ in project_url_patterns()]
         missing = sorted(set(names) - set(MATRIX))
