@@ -6,7 +6,8 @@ from django import forms
 
 from tandem.matching.models import Criterion, CriterionType, MatchingRules
 from tandem.matching.problems import EMAIL_ATTRIBUTE
-from tandem.programs.models import Program, Question, QuestionKind
+from tandem.programs.forms import AnswerFilterForm
+from tandem.programs.models import Program, QuestionKind
 
 NUMERIC_KINDS = (QuestionKind.NUMBER, QuestionKind.SCALE, QuestionKind.TIMEZONE)
 NUMERIC_TYPES = (CriterionType.RANGE, CriterionType.NEAR)
@@ -161,26 +162,11 @@ class PairRuleForm(forms.Form):
     kind = forms.ChoiceField(choices=[("pinned", "Pin"), ("forbidden", "Forbid")])
 
 
-class MentorFilterForm(forms.Form):
-    """Search and filters of self-match browse, over public answers only."""
+class MentorFilterForm(AnswerFilterForm):
+    """Search and filters of self-match browse, over public answers only.
+
+    Built with the public questions only: a private question has no field, so a filter on it
+    in the URL is ignored, not applied.
+    """
 
     q = forms.CharField(label="Search names and answers", required=False, max_length=200)
-
-    def __init__(self, *args: Any, questions: list[Question], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Only the questions given (public ones): a private question has no field, so a
-        # filter on it in the URL is ignored, not applied.
-        self.questions = questions
-        for question in questions:
-            self.fields[f"a_{question.slug}"] = forms.ChoiceField(
-                label=question.label,
-                required=False,
-                choices=[("", "Any"), *((c, c) for c in question.choices)],
-            )
-
-    def answer_filters(self) -> tuple[tuple[Question, str], ...]:
-        return tuple(
-            (q, self.cleaned_data[f"a_{q.slug}"])
-            for q in self.questions
-            if self.cleaned_data.get(f"a_{q.slug}")
-        )

@@ -209,12 +209,8 @@ class CoordinatorAddForm(forms.Form):
         self.fields["user"] = forms.ModelChoiceField(queryset=candidates, label="Coordinator")
 
 
-class ParticipantFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False)
-    role = forms.ChoiceField(required=False, choices=[("", "Any role"), *ParticipantRole.choices])
-    status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *ParticipantStatus.choices]
-    )
+class AnswerFilterForm(forms.Form):
+    """A filter per choice question given (`a_<slug>`): only those questions can be filtered on."""
 
     def __init__(self, *args: Any, questions: list[Question], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -232,6 +228,14 @@ class ParticipantFilterForm(forms.Form):
             for q in self.questions
             if self.cleaned_data.get(f"a_{q.slug}")
         )
+
+
+class ParticipantFilterForm(AnswerFilterForm):
+    q = forms.CharField(label="Search", required=False)
+    role = forms.ChoiceField(required=False, choices=[("", "Any role"), *ParticipantRole.choices])
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *ParticipantStatus.choices]
+    )
 
 
 # --- Answer forms: one field per question, built from the program's questions -------------

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from tandem.accounts.models import User
@@ -49,6 +49,20 @@ def smtp_server() -> Iterator[tuple[Recorder, int]]:
         controller.stop()
 
 
+def smtp_settings(port: int) -> override_settings:
+    """Settings that send through the loopback SMTP server listening on `port`."""
+    return override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=port,
+        EMAIL_HOST_USER="",
+        EMAIL_HOST_PASSWORD="",
+        EMAIL_USE_TLS=False,
+        EMAIL_USE_SSL=False,
+        EMAIL_TIMEOUT=10,
+    )
+
+
 class SmtpDeliveryTests(TestCase):
     @classmethod
     def setUpTestData(cls):
@@ -59,16 +73,7 @@ class SmtpDeliveryTests(TestCase):
         self.server, self.port = smtp_server
 
     def smtp_settings(self) -> Any:
-        return self.settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=self.port,
-            EMAIL_HOST_USER="",
-            EMAIL_HOST_PASSWORD="",
-            EMAIL_USE_TLS=False,
-            EMAIL_USE_SSL=False,
-            EMAIL_TIMEOUT=10,
-        )
+        return smtp_settings(self.port)
 
     def test_a_program_invitation_reaches_a_real_smtp_server(self):
         p = self.p

@@ -14,7 +14,11 @@ from django.test import TestCase
 from django.urls import reverse
 
 from tandem.core.testing import make_personas
-from tandem.core.tests.test_email_smtp import Recorder, smtp_server  # noqa: F401 - the fixture
+from tandem.core.tests.test_email_smtp import (  # noqa: F401 - smtp_server is the fixture
+    Recorder,
+    smtp_server,
+    smtp_settings,
+)
 from tandem.matching import services
 from tandem.matching.models import DraftMatch, MatchingRules, MatchRun, RunStatus
 from tandem.matching.self_match import match_request_send
@@ -40,16 +44,7 @@ class MatchingSmtpTests(TestCase):
         self.server, self.port = smtp_server
 
     def smtp(self):
-        return self.settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=self.port,
-            EMAIL_HOST_USER="",
-            EMAIL_HOST_PASSWORD="",
-            EMAIL_USE_TLS=False,
-            EMAIL_USE_SSL=False,
-            EMAIL_TIMEOUT=10,
-        )
+        return smtp_settings(self.port)
 
     def delivered(self) -> dict[str, tuple[EmailMessage, dict[str, str]]]:
         """Each message the server accepted, by its one recipient, with its parts by type."""
