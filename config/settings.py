@@ -180,6 +180,14 @@ AXES_USERNAME_CALLABLE = "tandem.accounts.throttling.lockout_username"
 AXES_CLIENT_IP_CALLABLE = "tandem.accounts.throttling.client_address"
 AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
 
+# Request size: a form's fields together up to 2.5 MB (the bulk invitation of 5,000 addresses
+# is about 150 KB), at most 2,000 fields and 5 files; beyond that the request is refused with
+# templates/400.html. CSV files are checked on their own (tandem.programs.forms.MAX_IMPORT_BYTES);
+# the reverse proxy in front should cap whole bodies too (README, "Limits on input").
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

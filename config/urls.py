@@ -1,8 +1,13 @@
 from django.contrib import admin
 from django.http import HttpRequest
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
-from tandem.mentorships import views as mentorship_views
+from tandem.core.ids import IdConverter
+
+# Before the includes below: every app's patterns take their ids as <id:…>.
+register_converter(IdConverter, "id")
+
+from tandem.mentorships import views as mentorship_views  # noqa: E402
 
 
 def _superusers_only(request: HttpRequest) -> bool:

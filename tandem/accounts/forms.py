@@ -9,14 +9,14 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 from django.http import HttpRequest
 from django.utils import timezone
 
-from tandem.accounts.models import User, normalize_email
+from tandem.accounts.models import EMAIL_MAX_LENGTH, User, normalize_email
 from tandem.accounts.throttling import client_address, email_send_allowed
 from tandem.core.emails import email_after_commit
 
 
 class SignupForm(forms.Form):
     full_name = forms.CharField(label="Your name", max_length=150)
-    email = forms.EmailField(label="Email address")
+    email = forms.EmailField(label="Email address", max_length=EMAIL_MAX_LENGTH)
     password1 = forms.CharField(
         label="Password",
         strip=False,
@@ -73,7 +73,7 @@ class VerifiedLoginForm(AuthenticationForm):
 
 
 class VerificationResendForm(forms.Form):
-    email = forms.EmailField(label="Email address", max_length=254)
+    email = forms.EmailField(label="Email address", max_length=EMAIL_MAX_LENGTH)
 
 
 class VerifyingSetPasswordForm(SetPasswordForm):

@@ -8,6 +8,17 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+# RFC 5321 allows 254 characters in a path; validate_email lets up to 320 through, which would
+# overflow the column on PostgreSQL. Every address taken from outside is held to this.
+EMAIL_MAX_LENGTH = 254
+
+
+def email_too_long(email: str) -> str | None:
+    """The message for an address longer than an account can hold, or None."""
+    if len(email) <= EMAIL_MAX_LENGTH:
+        return None
+    return f"An email address has at most {EMAIL_MAX_LENGTH} characters; this one has {len(email)}."
+
 
 def normalize_email(email: str) -> str:
     """Emails are one identity whatever their case: stored and compared lower-cased."""
@@ -39,7 +50,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person. Logs in with an email address; may belong to several organizations."""
 
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField("email address", unique=True, max_length=EMAIL_MAX_LENGTH)
     full_name = models.CharField(max_length=150, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(

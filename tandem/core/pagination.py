@@ -18,6 +18,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from django.db.models import Q, QuerySet
 
+from tandem.core.ids import parse_id
+
 
 class HasPk(Protocol):
     """A model instance, or a row of values_list("pk", ..., named=True)."""
@@ -54,12 +56,6 @@ class KeysetPage(Generic[T]):
         return self.has_next or self.has_previous
 
 
-def _cursor(value: str | None) -> int | None:
-    if value is None or not value.isdigit() or len(value) > 18:
-        return None
-    return int(value)
-
-
 def _beyond(order: Sequence[str], key: Sequence[Any], *, forward: bool) -> Q:
     """Rows strictly after (or before) `key` in `order`, as a condition indexes can serve.
 
@@ -91,7 +87,7 @@ def keyset_page(
     scope = queryset if cursor_scope is None else cursor_scope
     count = queryset.count()
     descending = [f"-{field}" for field in order]
-    after, before = _cursor(params.get(AFTER)), _cursor(params.get(BEFORE))
+    after, before = parse_id(params.get(AFTER)), parse_id(params.get(BEFORE))
     cursor = after if after is not None else before
     key = None
     if cursor is not None:
@@ -134,7 +130,7 @@ def keyset_page_of_list(
     """
     index = {row.pk: i for i, row in enumerate(rows)}
     count = len(rows)
-    after, before = _cursor(params.get(AFTER)), _cursor(params.get(BEFORE))
+    after, before = parse_id(params.get(AFTER)), parse_id(params.get(BEFORE))
     if after is not None and after in index and index[after] + 1 < count:
         start = index[after] + 1
         shown = list(rows[start : start + per_page])

@@ -129,7 +129,7 @@ class RunForm(forms.Form):
         initial="unmatched",
     )
     question = forms.ChoiceField(label="Only mentees whose answer to", required=False)
-    value = forms.CharField(label="is", required=False)
+    value = forms.CharField(label="is", required=False, max_length=200)
 
     def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -160,6 +160,12 @@ class PairRuleForm(forms.Form):
     mentee = forms.IntegerField(widget=forms.HiddenInput)
     mentor = forms.IntegerField(widget=forms.HiddenInput)
     kind = forms.ChoiceField(choices=[("pinned", "Pin"), ("forbidden", "Forbid")])
+
+
+class MenteeSearchForm(forms.Form):
+    """The manual-matching search: a name or an email, as any text field is held (no NUL)."""
+
+    q = forms.CharField(label="Name or email", required=False, max_length=200)
 
 
 class MentorFilterForm(AnswerFilterForm):

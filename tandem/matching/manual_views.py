@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from tandem.accounts.http import request_user as _user
 from tandem.matching import selectors, services
+from tandem.matching.forms import MenteeSearchForm
 from tandem.mentorships.services import MatchRefused, Override
 from tandem.programs.models import Participant, Program
 from tandem.programs.selectors import get_participant_for_coordinator, get_program_for_coordinator
@@ -44,12 +45,19 @@ class ManualMatchForm(forms.Form):
 def manual_start(request: HttpRequest, program_id: int) -> HttpResponse:
     """Pick the mentee to match: unmatched mentees, searchable."""
     program = get_program_for_coordinator(_user(request), program_id)
-    query = request.GET.get("q", "").strip()
+    search = MenteeSearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
     page = selectors.unmatched_mentees_page(program, query, request.GET)
     return render(
         request,
         "matching/manual_start.html",
-        {"program": program, "page": page, "q": query, "query": urlencode({"q": query})},
+        {
+            "program": program,
+            "page": page,
+            "q": query,
+            "search_errors": search.errors.get("q", []),
+            "query": urlencode({"q": query}),
+        },
     )
 
 

@@ -582,14 +582,15 @@ def draft_swap_mentor(
     _refuse_if_decided(draft)
     if draft.is_peer:
         raise MatchRefused("Peer drafts have no mentor to swap.", code="peer")
-    candidate = next(
-        (
-            c
-            for c in run_snapshot(draft.run).candidates(str(draft.mentee_id))
-            if c["mentor"] == str(mentor.pk)
-        ),
-        None,
-    )
+    try:
+        candidates = run_snapshot(draft.run).candidates(str(draft.mentee_id))
+    except EngineInputError:
+        raise MatchRefused(
+            "This run kept no usable record of its inputs, so a swap cannot be scored; "
+            "start a new run to compare other mentors.",
+            code="no_snapshot",
+        ) from None
+    candidate = next((c for c in candidates if c["mentor"] == str(mentor.pk)), None)
     if candidate is None or not candidate["allowed"]:
         raise MatchRefused(
             f"{mentor.user.display_name} is not an allowed mentor for "

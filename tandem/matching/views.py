@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts.http import request_user as _user
+from tandem.core.ids import parse_id, parse_ids
 from tandem.matching import selectors, services
 from tandem.matching.forms import CriterionForm, PairRuleForm, RulesForm, RunForm
 from tandem.matching.models import Criterion, DraftStatus, PairRuleKind
@@ -196,7 +197,7 @@ def run_approve(request: HttpRequest, program_id: int, run_id: int) -> HttpRespo
             .values_list("pk", flat=True)
         )
     else:
-        ids = [int(i) for i in request.POST.getlist("draft") if i.isdigit()]
+        ids = parse_ids(request.POST.getlist("draft"))
     if not ids:
         messages.error(request, "Select the drafts to approve.")
         return redirect("matching:run", program_id, run_id)
@@ -250,10 +251,10 @@ def draft_approve(request: HttpRequest, program_id: int, draft_id: int) -> HttpR
 def draft_swap(request: HttpRequest, program_id: int, draft_id: int) -> HttpResponse:
     draft = selectors.get_draft_for_coordinator(_user(request), program_id, draft_id)
     program = draft.run.program
-    mentor_id = request.POST.get("mentor", "")
+    mentor_id = parse_id(request.POST.get("mentor"))
     mentor = (
         program.participants.select_related("user").filter(pk=mentor_id).first()
-        if mentor_id.isdigit()
+        if mentor_id is not None
         else None
     )
     if mentor is None:

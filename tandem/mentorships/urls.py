@@ -5,5 +5,5 @@ from tandem.mentorships import views
 app_name = "mentorships"
 
 urlpatterns = [
-    path("relationships/<int:relationship_id>/", views.relationship_detail, name="relationship"),
+    path("relationships/<id:relationship_id>/", views.relationship_detail, name="relationship"),
 ]

@@ -5,9 +5,9 @@ from tandem.organizations import views
 app_name = "organizations"
 
 urlpatterns = [
-    path("orgs/<int:organization_id>/members/", views.members, name="members"),
+    path("orgs/<id:organization_id>/members/", views.members, name="members"),
     path(
-        "orgs/<int:organization_id>/members/<int:membership_id>/role/",
+        "orgs/<id:organization_id>/members/<id:membership_id>/role/",
         views.member_role,
         name="member_role",
     ),

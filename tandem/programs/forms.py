@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
-from tandem.accounts.models import User
+from tandem.accounts.models import EMAIL_MAX_LENGTH, User, email_too_long
 from tandem.core.links import link_scheme_error
 from tandem.organizations.models import Organization
 from tandem.programs.models import (
@@ -27,6 +27,12 @@ from tandem.programs.questions import (
     parse_answer,
     timezone_label,
 )
+
+MAX_INVITATIONS = 5000
+MAX_IMPORT_BYTES = 20 * 1_048_576  # 50,000 rows (the import's limit) of ordinary answers
+# A choice question is read on every profile page and join form: keep it a list people can read.
+MAX_CHOICES = 100
+MAX_CHOICE_LENGTH = 200
 
 LANGUAGE_CHOICES: list[tuple[str, str]] = sorted(LANGUAGES.items(), key=lambda item: item[1])
 
@@ -115,8 +121,20 @@ class QuestionForm(forms.ModelForm):
         lines = [line.strip() for line in cleaned.get("choices_text", "").splitlines()]
         choices = list(dict.fromkeys(line for line in lines if line))
         if cleaned.get("kind") in CHOICE_KINDS:
+            longest = max(choices, key=len, default="")
             if len(choices) < 2:
                 self.add_error("choices_text", "A choice question needs at least two choices.")
+            elif len(choices) > MAX_CHOICES:
+                self.add_error(
+                    "choices_text",
+                    f"A question has at most {MAX_CHOICES} choices; this one has {len(choices)}.",
+                )
+            elif len(longest) > MAX_CHOICE_LENGTH:
+                self.add_error(
+                    "choices_text",
+                    f"A choice has at most {MAX_CHOICE_LENGTH} characters; "
+                    f"“{longest[:40]}…” has {len(longest)}.",
+                )
             elif any(";" in c for c in choices):
                 self.add_error(
                     "choices_text", "A choice cannot contain “;” (it separates CSV values)."
@@ -181,7 +199,17 @@ class BulkInviteForm(forms.Form):
     def clean_emails(self) -> list[str]:
         raw = re.split(r"[\s,;]+", self.cleaned_data["emails"])
         addresses = [a for a in raw if a]
+        if len(addresses) > MAX_INVITATIONS:
+            raise ValidationError(
+                f"Invite at most {MAX_INVITATIONS:,} people at once; use the CSV import for more."
+            )
         validator = forms.EmailField()
+        too_long = [a for a in addresses if email_too_long(a)]
+        if too_long:
+            shown = ", ".join(f"{a[:40]}… ({len(a)})" for a in too_long[:10])
+            raise ValidationError(
+                f"An email address has at most {EMAIL_MAX_LENGTH} characters: {shown}"
+            )
         bad = []
         for address in addresses:
             try:
@@ -190,15 +218,20 @@ class BulkInviteForm(forms.Form):
                 bad.append(address)
         if bad:
             raise ValidationError(f"Not valid email addresses: {', '.join(bad[:10])}")
-        if len(addresses) > 5000:
-            raise ValidationError(
-                "Invite at most 5,000 people at once; use the CSV import for more."
-            )
         return addresses
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, with a header row.")
+    file = forms.FileField(label="CSV file", help_text="UTF-8, with a header row; up to 20 MB.")
+
+    def clean_file(self) -> Any:
+        file = self.cleaned_data["file"]
+        if file.size > MAX_IMPORT_BYTES:
+            raise ValidationError(
+                f"A CSV file can be at most {MAX_IMPORT_BYTES // 1_048_576} MB; this one is "
+                f"{file.size / 1_048_576:.1f} MB. Split it into smaller files."
+            )
+        return file
 
 
 class CoordinatorAddForm(forms.Form):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -19,7 +20,7 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tandem.accounts.models import User, normalize_email
+from tandem.accounts.models import User, email_too_long, normalize_email
 from tandem.programs.models import (
     Answer,
     Participant,
@@ -144,13 +145,22 @@ def parse_participants_csv(program: Program, file: IO[bytes] | IO[str]) -> list[
             ) -> None:
                 errs.append(f"Row {line}, column “{column}”: {message}")
 
+            # PostgreSQL cannot store a NUL in text; a spreadsheet never means one.
+            with_nul = [column for column, cell in record.items() if "\x00" in cell]
+            for column in with_nul:
+                fail(column, "contains a NUL character (\\0), which text cannot hold.")
+            if with_nul:
+                errors.extend(row_errors)
+                continue
             email = normalize_email(record.get("email", ""))
             try:
                 validate_email(email)
             except ValidationError:
-                fail("email", f"“{record.get('email', '')}” is not an email address.")
+                fail("email", f"“{record.get('email', '')[:80]}” is not an email address.")
             else:
-                if email in first_line_of:
+                if too_long := email_too_long(email):
+                    fail("email", too_long)
+                elif email in first_line_of:
                     fail("email", f"{email} is also on row {first_line_of[email]}.")
                 else:
                     first_line_of[email] = line
@@ -162,8 +172,8 @@ def parse_participants_csv(program: Program, file: IO[bytes] | IO[str]) -> list[
             capacity: int | None = None
             raw_capacity = record.get("capacity", "").strip()
             if raw_capacity:
-                # isdecimal, not isdigit: "²" is a digit that int() refuses.
-                if not raw_capacity.isdecimal() or int(raw_capacity) > 50:
+                # ASCII digits only: "²" is a digit that int() refuses, "٣" one it reads as 3.
+                if not re.fullmatch(r"[0-9]{1,3}", raw_capacity) or int(raw_capacity) > 50:
                     fail("capacity", f"must be a whole number from 0 to 50, got “{raw_capacity}”.")
                 else:
                     capacity = int(raw_capacity)

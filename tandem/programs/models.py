@@ -80,7 +80,7 @@ class Program(TimeStampedModel):
         Organization, on_delete=models.CASCADE, related_name="programs"
     )
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=5000)
     format = models.CharField(max_length=20, choices=Format.choices, default=Format.ONE_TO_ONE)
     duration_weeks = models.PositiveSmallIntegerField(
         "intended duration (weeks)",
@@ -99,13 +99,16 @@ class Program(TimeStampedModel):
     allow_both_roles = models.BooleanField(
         "people may join as both mentor and mentee", default=False
     )
-    objectives = models.TextField(blank=True, help_text="What the program realistically aims for.")
+    objectives = models.TextField(
+        blank=True, max_length=5000, help_text="What the program realistically aims for."
+    )
     match_rate_target = models.PositiveSmallIntegerField(
         "match-rate target (%)", default=70, validators=[MaxValueValidator(100)]
     )
     guidelines = models.TextField(
+        max_length=20000,
         help_text="What mentoring in this program covers and what it does not. "
-        "Participants accept these to join."
+        "Participants accept these to join.",
     )
     status = models.CharField(
         max_length=10, choices=ProgramStatus.choices, default=ProgramStatus.DRAFT
@@ -183,9 +186,9 @@ class ReferralPathway(TimeStampedModel):
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="pathways")
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=2000)
     contact = models.CharField(max_length=300, help_text="Phone, email, address or web page.")
-    when_to_use = models.TextField("when to use it", blank=True)
+    when_to_use = models.TextField("when to use it", blank=True, max_length=2000)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:

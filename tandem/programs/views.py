@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts.http import request_user as _user
+from tandem.core.ids import parse_id
 from tandem.core.pagination import PAGE_PARAMS
 from tandem.organizations.selectors import organizations_where_coordinating
 from tandem.programs import selectors, services
@@ -241,8 +242,8 @@ def coordinators(request: HttpRequest, program_id: int) -> HttpResponse:
     form = CoordinatorAddForm(request.POST or None, candidates=candidates)
     if request.method == "POST":
         if "remove" in request.POST:
-            remove = request.POST["remove"]
-            user = program.coordinators.filter(pk=remove).first() if remove.isdecimal() else None
+            remove = parse_id(request.POST["remove"])
+            user = program.coordinators.filter(pk=remove).first() if remove is not None else None
             if user is None:
                 raise Http404("No such coordinator.")
             try:
