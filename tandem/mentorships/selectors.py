@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
 from django.urls import reverse
 
 from tandem.accounts.models import User
@@ -67,31 +66,6 @@ def relationships_for_user(user: User) -> QuerySet[Relationship]:
         )
         .order_by("-created_at")
     )
-
-
-def get_relationship_for_member(user: User, relationship_id: int) -> Relationship:
-    """A relationship `user` is a member of, else 404."""
-    relationship = (
-        Relationship.objects.of_user(user)
-        .select_related("program", "program__organization")
-        .filter(pk=relationship_id)
-        .first()
-    )
-    if relationship is None:
-        raise Http404("No such relationship.")
-    return relationship
-
-
-def get_relationship_for_coordinator(user: User, relationship_id: int) -> Relationship:
-    relationship = (
-        Relationship.objects.filter(program__in=Program.objects.coordinated_by(user))
-        .select_related("program", "program__organization")
-        .filter(pk=relationship_id)
-        .first()
-    )
-    if relationship is None:
-        raise Http404("No such relationship.")
-    return relationship
 
 
 def reasons_shown_to_members(relationship: Relationship) -> list[dict[str, object]]:

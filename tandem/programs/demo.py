@@ -18,6 +18,8 @@ from django.utils import timezone
 from tandem.accounts.models import User
 from tandem.organizations.models import Membership, Organization, Role
 from tandem.programs.models import (
+    AgendaMoment,
+    AgendaTemplate,
     Answer,
     Audience,
     Participant,
@@ -182,6 +184,61 @@ PATHWAYS = [
         "when_to_use": "Right now, whenever it is urgent.",
     },
 ]
+
+
+AGENDA_TEMPLATES: list[dict[str, Any]] = [
+    {
+        "title": "First session: getting to know each other",
+        "moment": AgendaMoment.FIRST,
+        "prompts": [
+            "What brought me to mentoring, and what I hope to get from it",
+            "A little about my work and where I would like to be in a year",
+            "How we will meet: how often, where, and how we keep in touch",
+            "What I would like to talk about next time",
+        ],
+    },
+    {
+        "title": "Setting goals",
+        "moment": AgendaMoment.SECOND,
+        "prompts": [
+            "One or two goals I want to work on",
+            "Why they matter to me",
+            "How I will know I got there",
+            "Where I would like my mentor's help",
+        ],
+    },
+    {
+        "title": "Mid-point review",
+        "moment": AgendaMoment.MIDPOINT,
+        "prompts": [
+            "What has changed since we started",
+            "Progress on my goals, and what is stuck",
+            "What is working in our sessions, and what we could change",
+        ],
+    },
+    {
+        "title": "Wrapping up",
+        "moment": AgendaMoment.CLOSING,
+        "prompts": [
+            "What I learned, and what I will keep doing",
+            "What is next for me after the program",
+            "How we would like to stay in touch",
+        ],
+    },
+]
+
+
+def create_agenda_templates(program: Program) -> list[AgendaTemplate]:
+    """The four demo agenda templates, in order; loading again adds nothing."""
+    templates = []
+    for position, spec in enumerate(AGENDA_TEMPLATES, start=1):
+        template, _ = AgendaTemplate.objects.get_or_create(
+            program=program,
+            title=spec["title"],
+            defaults={"moment": spec["moment"], "prompts": spec["prompts"], "position": position},
+        )
+        templates.append(template)
+    return templates
 
 
 def create_questions(program: Program) -> list[Question]:
@@ -363,6 +420,7 @@ def load_demo() -> dict[str, str]:
         },
     )
     program.coordinators.add(coordinator)
+    create_agenda_templates(program)
     if created:
         for position, spec in enumerate(PATHWAYS, start=1):
             ReferralPathway.objects.create(program=program, position=position, **spec)

@@ -12,6 +12,7 @@ from tandem.core.links import link_scheme_error
 from tandem.organizations.models import Organization
 from tandem.programs.models import (
     CHOICE_KINDS,
+    AgendaTemplate,
     Participant,
     ParticipantRole,
     ParticipantStatus,
@@ -47,6 +48,8 @@ class ProgramForm(forms.ModelForm):
             "objectives",
             "match_rate_target",
             "guidelines",
+            "agenda_due_hours",
+            "mentor_prompt_after_days",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -147,6 +150,36 @@ class PathwayForm(forms.ModelForm):
         if error:
             raise ValidationError(error)
         return contact
+
+
+class AgendaTemplateForm(forms.ModelForm):
+    """An agenda template: its prompts are written one per line and kept in that order."""
+
+    prompts_text = forms.CharField(
+        label="Prompts",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="One per line, in the order the agenda asks them.",
+    )
+
+    class Meta:
+        model = AgendaTemplate
+        fields = ["title", "moment"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["prompts_text"].initial = "\n".join(self.instance.prompts)
+
+    def clean_prompts_text(self) -> list[str]:
+        prompts = [line.strip() for line in self.cleaned_data["prompts_text"].splitlines()]
+        prompts = [line for line in prompts if line]
+        if not prompts:
+            raise ValidationError("Write at least one prompt, one per line.")
+        if len(prompts) > 20:
+            raise ValidationError("Keep it to 20 prompts or fewer: an agenda is short.")
+        if any(len(line) > 300 for line in prompts):
+            raise ValidationError("Keep each prompt under 300 characters.")
+        return prompts
 
 
 class InviteLinkForm(forms.ModelForm):
