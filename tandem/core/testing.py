@@ -269,3 +269,53 @@ def make_matching_fixture(p: Personas) -> MatchingFixture:
         ]
     )
     return MatchingFixture(criterion, pair_rule, run, draft, request, relationship)
+
+
+@dataclass
+class SessionFixture:
+    template: Any
+    session: Any
+    agenda: Any
+
+
+def make_session_fixture(p: Personas, relationship: Any) -> SessionFixture:
+    """An agenda template of the program, and a session Mia proposed to Marco (two times next
+    week) with her agenda sent: one of each object the session pages show."""
+    import datetime
+
+    from tandem.mentorships.models import Agenda, Session, SessionOption
+    from tandem.programs.models import AgendaMoment, AgendaTemplate
+
+    template = AgendaTemplate.objects.create(
+        program=p.program,
+        title="First session: getting to know each other",
+        moment=AgendaMoment.FIRST,
+        prompts=["What brought me to mentoring", "What I hope to learn"],
+        position=1,
+    )
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=7)
+    session = Session.objects.create(
+        relationship=relationship,
+        place="Room 4",
+        proposed_by=p.mentee,
+        created_by=p.mentee,
+    )
+    SessionOption.objects.bulk_create(
+        SessionOption(
+            session=session,
+            starts_at=start + datetime.timedelta(days=d),
+            ends_at=start + datetime.timedelta(days=d, minutes=45),
+        )
+        for d in (0, 1)
+    )
+    agenda = Agenda.objects.create(
+        session=session,
+        template=template,
+        title=template.title,
+        prompts=template.prompts,
+        answers=["A friend told me", "How to lead a team"],
+        written_by=p.mentee,
+        sent_at=timezone.now(),
+        sent_by=p.mentee,
+    )
+    return SessionFixture(template, session, agenda)
