@@ -198,12 +198,11 @@ class OtherRelationshipTests(WorkspaceTestCase):
         for user in (nia, nico):
             self.client.force_login(user)
             for url in urls:
-                methods = (
-                    [self.client.post] if url in post_only else [self.client.get, self.client.post]
-                )
+                methods = ("post",) if url in post_only else ("get", "post")
                 for method in methods:
-                    with self.subTest(user=user.email, url=url, method=method.__name__):
-                        self.assertEqual(method(url).status_code, 404)
+                    with self.subTest(user=user.email, url=url, method=method):
+                        response = getattr(self.client, method)(url)
+                        self.assertEqual(response.status_code, 404)
 
     def test_the_mentor_reads_the_agenda_but_cannot_write_it(self):
         session = self.schedule(next_week())
