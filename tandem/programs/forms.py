@@ -155,7 +155,7 @@ class PathwayForm(forms.ModelForm):
 class AgendaTemplateForm(forms.ModelForm):
     """An agenda template: its prompts are written one per line and kept in that order."""
 
-    prompts_text = forms.CharField(
+    prompts = forms.CharField(
         label="Prompts",
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="One per line, in the order the agenda asks them.",
@@ -163,15 +163,15 @@ class AgendaTemplateForm(forms.ModelForm):
 
     class Meta:
         model = AgendaTemplate
-        fields = ["title", "moment"]
+        fields = ["title", "moment", "prompts"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["prompts_text"].initial = "\n".join(self.instance.prompts)
+        # Stored as a list; edited as lines.
+        self.initial["prompts"] = "\n".join(self.instance.prompts or [])
 
-    def clean_prompts_text(self) -> list[str]:
-        prompts = [line.strip() for line in self.cleaned_data["prompts_text"].splitlines()]
+    def clean_prompts(self) -> list[str]:
+        prompts = [line.strip() for line in self.cleaned_data["prompts"].splitlines()]
         prompts = [line for line in prompts if line]
         if not prompts:
             raise ValidationError("Write at least one prompt, one per line.")

@@ -237,7 +237,9 @@ class AgendaTemplate(TimeStampedModel):
         ordering = ["program", "position", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["program", "title"], name="agenda_template_title_unique"
+                fields=["program", "title"],
+                name="agenda_template_title_unique",
+                violation_error_message="The program has a template with this title.",
             ),
             models.CheckConstraint(
                 condition=Q(moment__in=AgendaMoment.values), name="agenda_template_moment_valid"
@@ -246,11 +248,6 @@ class AgendaTemplate(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
-
-    def clean(self) -> None:
-        super().clean()
-        if not isinstance(self.prompts, list) or not self.prompts:
-            raise ValidationError({"prompts": "Write at least one prompt, one per line."})
 
 
 class QuestionKind(models.TextChoices):

@@ -236,10 +236,16 @@ def pathway_move(*, pathway: ReferralPathway, offset: int) -> None:
 # --- Agenda templates ------------------------------------------------------------------------
 
 
+def _check_prompts(prompts: list[str]) -> None:
+    if not prompts or not all(isinstance(p, str) and p.strip() for p in prompts):
+        raise ValidationError({"prompts": "Write at least one prompt, one per line."})
+
+
 @transaction.atomic
 def agenda_template_create(
     *, program: Program, title: str, moment: str, prompts: list[str]
 ) -> AgendaTemplate:
+    _check_prompts(prompts)
     template = AgendaTemplate(
         program=program,
         title=title,
@@ -261,6 +267,7 @@ def agenda_template_update(
     *, template: AgendaTemplate, title: str, moment: str, prompts: list[str]
 ) -> AgendaTemplate:
     """Change a template; agendas written from it keep the prompts they were written with."""
+    _check_prompts(prompts)
     template.title, template.moment, template.prompts = title, moment, prompts
     template.full_clean()
     try:

@@ -238,7 +238,7 @@ def pathway_move(request: HttpRequest, program_id: int, pathway_id: int) -> Http
 
 def _agenda_template_fields(form: AgendaTemplateForm) -> dict[str, Any]:
     data = form.cleaned_data
-    return {"title": data["title"], "moment": data["moment"], "prompts": data["prompts_text"]}
+    return {"title": data["title"], "moment": data["moment"], "prompts": data["prompts"]}
 
 
 @login_required

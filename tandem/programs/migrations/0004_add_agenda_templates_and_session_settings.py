@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['program', 'position', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('program', 'title'), name='agenda_template_title_unique'), models.CheckConstraint(condition=models.Q(('moment__in', ['first', 'second', 'midpoint', 'closing', 'any'])), name='agenda_template_moment_valid')],
+                'constraints': [models.UniqueConstraint(fields=('program', 'title'), name='agenda_template_title_unique', violation_error_message='The program has a template with this title.'), models.CheckConstraint(condition=models.Q(('moment__in', ['first', 'second', 'midpoint', 'closing', 'any'])), name='agenda_template_moment_valid')],
             },
         ),
     ]
