@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import datetime
 import io
+from unittest import mock
 
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.test import TestCase
+from django.test import TestCase, TransactionTestCase
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from tandem.accounts.models import Notification
 from tandem.core.testing import make_personas
+from tandem.matching.tests.test_self_match import Clock
 from tandem.mentorships.models import (
     Agenda,
     RelationshipStatus,
@@ -21,7 +25,7 @@ from tandem.mentorships.models import (
 )
 from tandem.mentorships.models.sessions import agenda_sent_on_time
 from tandem.mentorships.sessions import agendas, proposing
-from tandem.mentorships.sessions.reminders import agenda_reminders_send
+from tandem.mentorships.sessions.reminders import agenda_reminders_send, remind_agendas_due
 from tandem.mentorships.tests.pairs import DAY, HOUR, mia_and_marco, next_week, times
 from tandem.programs.models import AgendaMoment, AgendaTemplate
 
@@ -217,3 +221,55 @@ class ReminderTests(AgendaTestCase):
         self.sweep(now=self.due(session) + HOUR)
         self.assertIn("Wed 15 Jan 2031, 10:00 (America/New_York)", mail.outbox[-1].subject)
         self.assertEqual(session.starts_at, start)
+
+
+class WorkerReminderTests(TransactionTestCase):
+    """With the database task backend and only its worker (no cron): choosing a time queues
+    the reminder for the agenda's due time; the worker sends it then, once."""
+
+    def setUp(self):
+        self.enterContext(
+            self.settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+        )
+        self.clock = Clock()
+        self.enterContext(mock.patch("django.utils.timezone.now", self.clock))
+        self.p = make_personas()
+        self.relationship = mia_and_marco(self.p)
+
+    def run_worker(self) -> None:
+        """What `manage.py db_worker --batch` does: run every task due now, then stop."""
+        Worker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="test-worker",
+            excluded_queue_names=[],
+        ).run()
+
+    def test_the_worker_reminds_once_when_the_agenda_is_due(self):
+        start = (self.clock.moment + 3 * DAY).replace(microsecond=0)
+        session = proposing.session_propose(
+            relationship_id=self.relationship.pk, user=self.p.mentee, options=times(start)
+        ).session
+        proposing.session_pick(
+            session_id=session.pk, user=self.p.mentor, option_id=session.options.get().pk
+        )
+        due = start - 24 * HOUR
+        queued = DBTaskResult.objects.filter(task_path=remind_agendas_due.module_path)
+        self.assertEqual(
+            [(t.run_after, t.args_kwargs["kwargs"]) for t in queued],
+            [(due, {"session_ids": [session.pk]})],
+        )
+        self.clock.moment = due - HOUR
+        self.run_worker()
+        self.assertEqual(mail.outbox, [])
+        self.clock.moment = due
+        self.run_worker()
+        self.run_worker()
+        call_command("send_agenda_reminders", stdout=io.StringIO())  # cron as well: harmless
+        self.run_worker()
+        reminders = [m for m in mail.outbox if "Send your agenda" in m.subject]
+        self.assertEqual([m.to for m in reminders], [[self.p.mentee.email]])
