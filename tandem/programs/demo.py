@@ -33,6 +33,8 @@ from tandem.programs.models import (
     Visibility,
 )
 
+# Demo people have said where they are; a real person is asked on first use of a workspace.
+DEMO_TIME_ZONE = "Europe/London"
 DEMO_PASSWORD = "tandem-demo"  # noqa: S105 - the published demo password, demo data only
 
 SKILLS = [
@@ -309,6 +311,7 @@ def user_with_password(email: str, full_name: str, password_hash: str) -> User:
             "full_name": full_name,
             "password": password_hash,
             "email_verified_at": timezone.now(),
+            "time_zone": DEMO_TIME_ZONE,
         },
     )
     if not created and not user.has_usable_password():
@@ -317,6 +320,9 @@ def user_with_password(email: str, full_name: str, password_hash: str) -> User:
     if user.email_verified_at is None:  # a demo account from before addresses were verified
         user.email_verified_at = timezone.now()
         user.save(update_fields=["email_verified_at"])
+    if not user.time_zone:  # a demo account from before people had time zones
+        user.time_zone = DEMO_TIME_ZONE
+        user.save(update_fields=["time_zone"])
     return user
 
 
@@ -347,6 +353,7 @@ def populate_program(
                 full_name=names[i],
                 password=password_hash,
                 email_verified_at=now,
+                time_zone=DEMO_TIME_ZONE,
             )
             for i in chunk
         ]

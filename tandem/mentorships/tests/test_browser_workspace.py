@@ -56,7 +56,7 @@ def test_mentee_schedules_and_sends_the_agenda_and_the_mentor_picks_and_reads_it
     checked(mia, "Your account")
     field(mia.page, "Your time zone").select_option("Europe/London")
     mia.page.get_by_role("button", name="Save").click()
-    checked(mia, "Your mentoring in Graduate Mentoring 2027")
+    checked(mia, "Your match in Graduate Mentoring 2027")
     expect(mia.page.get_by_text("Your move")).to_be_visible()
 
     # She proposes the first session.
@@ -90,7 +90,7 @@ def test_mentee_schedules_and_sends_the_agenda_and_the_mentor_picks_and_reads_it
     marco.page.set_viewport_size(PHONE)
     log_in(marco, p.mentor.email)
     marco.open(workspace)
-    checked(marco, "Your mentoring in Graduate Mentoring 2027")
+    checked(marco, "Your match in Graduate Mentoring 2027")
     marco.page.get_by_role("link", name="Pick a time for the session Mia Mentee proposed").click()
     checked(marco, "A proposed session")
     expect(marco.page.get_by_text("I want to lead a team within two years.")).to_be_visible()
@@ -109,5 +109,5 @@ def test_mentee_schedules_and_sends_the_agenda_and_the_mentor_picks_and_reads_it
 
     # Back on her workspace, Mia sees it is all set.
     mia.open(workspace)
-    checked(mia, "Your mentoring in Graduate Mentoring 2027")
+    checked(mia, "Your match in Graduate Mentoring 2027")
     expect(mia.page.get_by_text("your agenda is sent")).to_be_visible()
