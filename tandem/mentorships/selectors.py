@@ -113,3 +113,30 @@ def current_matches_for_participant(participant: Participant) -> list[CurrentMat
         )
         for relationship in relationships
     ]
+
+
+def relationships_of_participant_for_coordinator(participant: Participant) -> list[CurrentMatch]:
+    """Every relationship of the participant (concluded too), linking to the coordinator's view."""
+    relationships = (
+        Relationship.objects.filter(members__participant=participant)
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=RelationshipMember.objects.select_related("participant__user"),
+            )
+        )
+        .order_by("created_at")
+    )
+    return [
+        CurrentMatch(
+            partner_names=[
+                member.participant.user.display_name
+                for member in relationship.members.all()
+                if member.participant_id != participant.pk
+            ],
+            url=reverse(
+                "mentorships:relationship_overview", args=[participant.program_id, relationship.pk]
+            ),
+        )
+        for relationship in relationships
+    ]

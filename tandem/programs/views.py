@@ -28,6 +28,7 @@ from tandem.programs.forms import (
     QuestionForm,
 )
 from tandem.programs.imports import ImportFailed, participants_import_csv
+from tandem.programs.matches import matches_for_coordinator
 from tandem.programs.models import ParticipantStatus
 
 
@@ -464,5 +465,6 @@ def participant_detail(request: HttpRequest, program_id: int, participant_id: in
             "program": participant.program,
             "participant": participant,
             "answers": selectors.answers_for_participant(participant),
+            "matches": matches_for_coordinator(participant),
         },
     )

@@ -41,7 +41,10 @@ class WorkspaceTestCase(TestCase):
 
     def propose(self, start, user=None):
         return proposing.session_propose(
-            relationship_id=self.relationship.pk, user=user or self.p.mentee, options=times(start)
+            relationship_id=self.relationship.pk,
+            user=user or self.p.mentee,
+            options=times(start),
+            place="Room 4",
         ).session
 
     def schedule(self, start):
@@ -274,3 +277,31 @@ class WorkspaceQueryCountTests(WorkspaceTestCase):
         self.assertLessEqual(max(large.values()), 20)
         make_user("unused@northwind.example")  # more people in the program change nothing
         self.assertEqual(self.count_queries(self.p.mentee), large[self.p.mentee.pk])
+
+
+class CoordinatorViewTests(WorkspaceTestCase):
+    def test_the_participant_page_links_to_the_coordinators_view_of_the_relationship(self):
+        self.client.force_login(self.p.coordinator)
+        page = self.client.get(
+            reverse("programs:participant", args=[self.p.program.pk, self.p.mentee_participant.pk])
+        )
+        overview = reverse(
+            "mentorships:relationship_overview", args=[self.p.program.pk, self.relationship.pk]
+        )
+        self.assertContains(page, f'href="{overview}"')
+        self.assertContains(page, "With Marco Mentor")
+        session = self.schedule(next_week())
+        agendas.agenda_save(
+            session_id=session.pk,
+            user=self.p.mentee,
+            answers=["Private words"],
+            template_id=self.template.pk,
+            send=True,
+        )
+        response = self.client.get(overview)
+        self.assertContains(response, "Scheduled")
+        self.assertContains(response, "<td>Yes</td>", html=True)
+        self.assertNotContains(response, "Private words")
+        self.assertNotContains(response, "Room 4")
+        member_page = self.page(self.p.mentor, reverse("mentorships:session", args=[session.pk]))
+        self.assertContains(member_page, "Room 4")  # what the coordinator does not see
