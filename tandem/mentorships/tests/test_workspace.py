@@ -12,8 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tandem.core.testing import make_personas, make_user
+from tandem.matching.tests.people import add_person
 from tandem.mentorships.models import (
     Agenda,
+    MemberRole,
+    RelationshipMember,
     RelationshipStatus,
     Session,
     SessionOption,
@@ -215,9 +218,6 @@ class OtherRelationshipTests(WorkspaceTestCase):
         self.assertFalse(Agenda.objects.exists())
 
     def test_in_a_group_any_mentee_writes_the_agenda(self):
-        from tandem.matching.tests.people import add_person
-        from tandem.mentorships.models import MemberRole, RelationshipMember
-
         ana = add_person(self.p.program, "ana@northwind.example", name="Ana Group")
         RelationshipMember.objects.create(
             relationship=self.relationship, participant=ana, role=MemberRole.MENTEE
@@ -305,3 +305,85 @@ class CoordinatorViewTests(WorkspaceTestCase):
         self.assertNotContains(response, "Room 4")
         member_page = self.page(self.p.mentor, reverse("mentorships:session", args=[session.pk]))
         self.assertContains(member_page, "Room 4")  # what the coordinator does not see
+
+
+class SessionFormTests(WorkspaceTestCase):
+    def test_decline_with_other_times_then_cancel_with_a_reason(self):
+        start = next_week()
+        session = self.propose(start)
+        self.client.force_login(self.p.mentor)
+        decline = reverse("mentorships:session_decline", args=[session.pk])
+        response = self.client.post(
+            decline, {"note": "", "date_1": "2031-02-03", "date_2": "2031-02-04"}
+        )
+        self.assertContains(response, "Why these times do not work: This field is required.")
+        self.assertContains(response, "Start time: This field is required.")
+        self.assertContains(response, "Start time: Give both the date and the start time.")
+        response = self.client.post(
+            decline,
+            {
+                "note": "Away that week",
+                "date_1": "2031-02-03",
+                "start_1": "08:30",
+                "duration_1": "30",
+            },
+        )
+        self.assertRedirects(response, reverse("mentorships:session", args=[session.pk]))
+        session.refresh_from_db()
+        self.assertEqual(session.proposed_by, self.p.mentor)
+        page = self.page(self.p.mentee, reverse("mentorships:session", args=[session.pk]))
+        self.assertContains(page, "Away that week")
+        self.assertContains(page, "Monday 3 February 2031, 08:30 (30 minutes)")
+        cancel = reverse("mentorships:session_cancel", args=[session.pk])
+        self.assertContains(
+            self.client.post(cancel, {"reason": ""}),
+            "Why is it cancelled?: This field is required.",
+        )
+        self.client.post(cancel, {"reason": "Changed my mind"})
+        session.refresh_from_db()
+        self.assertEqual(session.status, SessionStatus.CANCELLED)
+
+    def test_an_overlapping_time_is_proposed_with_a_warning(self):
+        start = datetime.datetime(2031, 5, 5, 9, 0, tzinfo=datetime.UTC)
+        other, _, _ = another_pair(self.p)
+        RelationshipMember.objects.create(
+            relationship=other, participant=self.p.mentee_participant, role=MemberRole.MENTEE
+        )
+        Session.objects.create(
+            relationship=other,
+            status=SessionStatus.SCHEDULED,
+            starts_at=start,
+            ends_at=start + HOUR,
+        )
+        self.client.force_login(self.p.mentee)
+        response = self.client.post(
+            reverse("mentorships:session_propose", args=[self.relationship.pk]),
+            {
+                "date_1": "2031-05-05",
+                "start_1": "09:30",
+                "duration_1": "60",
+                "idempotency_key": "x",
+            },
+            follow=True,
+        )
+        self.assertContains(response, "overlaps another session of yours")
+        self.assertEqual(Session.objects.filter(relationship=self.relationship).count(), 1)
+
+    def test_held_once_started_through_the_page(self):
+        session = self.schedule(next_week())
+        Session.objects.filter(pk=session.pk).update(
+            starts_at=timezone.now() - 2 * HOUR, ends_at=timezone.now() - HOUR
+        )
+        self.client.force_login(self.p.mentor)
+        url = reverse("mentorships:session", args=[session.pk])
+        self.assertContains(self.client.get(url), "Did it take place?")
+        self.assertContains(
+            self.client.get(reverse("mentorships:relationship", args=[self.relationship.pk])),
+            "take place? Say so",
+        )
+        self.client.post(
+            reverse("mentorships:session_record", args=[session.pk]), {"outcome": "held"}
+        )
+        session.refresh_from_db()
+        self.assertEqual(session.status, SessionStatus.HELD)
+        self.assertContains(self.page(self.p.mentee), "Schedule your next session")
