@@ -25,6 +25,7 @@ pytestmark = pytest.mark.browser
 browser = browser_fixtures.browser
 visitor = browser_fixtures.visitor
 
+BROWSER_ZONE = "() => Intl.DateTimeFormat().resolvedOptions().timeZone"
 FIRST_PROMPT = "What brought me to mentoring, and what I hope to get from it"
 
 
@@ -49,14 +50,18 @@ def test_mentee_schedules_and_sends_the_agenda_and_the_mentor_picks_and_reads_it
     workspace = f"/relationships/{relationship.pk}/"
 
     # The mentee opens her workspace; she is asked her time zone first.
-    mia = visitor("Mia, mentee")
+    mia = visitor("Mia, mentee", timezone_id="Europe/London")
     mia.page.set_viewport_size(PHONE)
     log_in(mia, p.mentee.email)
     mia.open(workspace)
     checked(mia, "Your account")
-    field(mia.page, "Your time zone").select_option("Europe/London")
+    # Her browser's zone is pre-selected (by a static script: the CSP allows no inline one).
+    assert mia.page.evaluate(BROWSER_ZONE) == "Europe/London"
+    expect(field(mia.page, "Your time zone")).to_have_value("Europe/London")
     mia.page.get_by_role("button", name="Save").click()
     checked(mia, "Your match in Graduate Mentoring 2027")
+    p.mentee.refresh_from_db()
+    assert p.mentee.time_zone == "Europe/London"
     expect(mia.page.get_by_text("Your move")).to_be_visible()
 
     # She proposes the first session.
