@@ -23,8 +23,16 @@ from tandem.mentorships.models import (
     SessionStatus,
 )
 from tandem.mentorships.sessions import agendas, proposing
-from tandem.mentorships.tests.pairs import DAY, HOUR, another_pair, mia_and_marco, next_week, times
-from tandem.programs.models import AgendaTemplate
+from tandem.mentorships.tests.pairs import (
+    DAY,
+    HOUR,
+    another_pair,
+    mia_and_marco,
+    next_week,
+    relate,
+    times,
+)
+from tandem.programs.models import AgendaTemplate, Format
 
 
 class WorkspaceTestCase(TestCase):
@@ -387,3 +395,38 @@ class SessionFormTests(WorkspaceTestCase):
         session.refresh_from_db()
         self.assertEqual(session.status, SessionStatus.HELD)
         self.assertContains(self.page(self.p.mentee), "Schedule your next session")
+
+
+class PeerCircleTests(TestCase):
+    """In a peer circle every member leads: any of them proposes, writes and sends the agenda,
+    and any other picks the time."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+        program = cls.p.program
+        program.format = Format.PEER
+        program.save(update_fields=["format"])
+        cls.peers = [
+            add_person(program, f"peer{i}@northwind.example", name=f"Peer {i}") for i in range(3)
+        ]
+        cls.circle = relate(cls.peers[0], None, *cls.peers[1:])
+
+    def test_any_peer_acts(self):
+        first, second, third = (peer.user for peer in self.peers)
+        page = reverse("mentorships:relationship", args=[self.circle.pk])
+        for user in (first, second, third):
+            self.client.force_login(user)
+            self.assertContains(self.client.get(page), "Schedule your first session")
+        session = proposing.session_propose(
+            relationship_id=self.circle.pk, user=second, options=times(next_week())
+        ).session
+        agendas.agenda_save(session_id=session.pk, user=third, answers=["Circle topic"], send=True)
+        proposing.session_pick(
+            session_id=session.pk, user=first, option_id=session.options.get().pk
+        )
+        session.refresh_from_db()
+        self.assertEqual(session.status, SessionStatus.SCHEDULED)
+        self.assertEqual(Agenda.objects.get().sent_by, third)
+        self.client.force_login(second)
+        self.assertContains(self.client.get(page), "your agenda is sent")
