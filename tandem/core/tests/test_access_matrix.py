@@ -26,12 +26,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from tandem.accounts.models import User
 from tandem.accounts.verification import verification_token
-from tandem.core.testing import (
-    make_matching_fixture,
-    make_personas,
-    make_session_fixture,
-    make_user,
-)
+from tandem.core.testing import make_matching_fixture, make_personas, make_user
+from tandem.mentorships.tests.pairs import make_session_fixture
 from tandem.organizations.models import CoordinatorInvitation, Membership, Role
 from tandem.programs.models import Participant, ParticipantRole, ParticipantStatus, Question
 
