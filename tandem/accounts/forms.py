@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tandem.accounts.models import EMAIL_MAX_LENGTH, User, normalize_email
 from tandem.accounts.throttling import client_address, email_send_allowed
+from tandem.accounts.time_zones import time_zone_choices, validate_time_zone
 from tandem.core.emails import email_after_commit
 
 
@@ -120,3 +121,28 @@ class QueuedPasswordResetForm(PasswordResetForm):
                 "name": context["user"].display_name,
             },
         )
+
+
+class AccountForm(forms.ModelForm):
+    """A person's own settings: their name and the time zone every time is shown in."""
+
+    time_zone = forms.CharField(
+        label="Your time zone",
+        max_length=64,
+        help_text="Session times are shown to you in this zone, summer time included.",
+        widget=forms.Select(attrs={"data-browser-time-zone": "fill"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ["full_name", "time_zone"]
+        labels = {"full_name": "Your name"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].widget.choices = [
+            ("", "Choose your time zone"),
+            *time_zone_choices(),
+        ]
+        self.fields["time_zone"].validators.append(validate_time_zone)
+        self.fields["full_name"].widget.attrs["autocomplete"] = "name"

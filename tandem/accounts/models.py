@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -7,6 +8,8 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from tandem.accounts.time_zones import validate_time_zone, zone_named
 
 # RFC 5321 allows 254 characters in a path; validate_email lets up to 320 through, which would
 # overflow the column on PostgreSQL. Every address taken from outside is held to this.
@@ -60,6 +63,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # When the person proved they read this mailbox (a verification, invitation or password
     # reset link). Until then the account cannot log in, join a program or be claimed.
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    # An IANA name; blank until the person is asked (on first use of a relationship's page).
+    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone])
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -80,6 +85,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.full_name or self.email
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """Where this person's clock is: times are shown to them in it (UTC until they say)."""
+        return zone_named(self.time_zone)
 
     @property
     def email_verified(self) -> bool:

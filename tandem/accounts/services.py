@@ -141,3 +141,13 @@ def users_void_unverified(users: Iterable[User]) -> None:
 def notifications_mark_read(*, user: User, url: str) -> int:
     """Mark a person's unread notifications pointing at `url` as read (on visiting it)."""
     return user.notifications.unread().filter(url=url).update(read_at=timezone.now())
+
+
+@transaction.atomic
+def user_update_account(*, user: User, full_name: str, time_zone: str) -> User:
+    """Save a person's own settings; the time zone must be a known IANA name."""
+    user.full_name = full_name.strip()
+    user.time_zone = time_zone
+    user.full_clean(validate_unique=False, exclude=["password"])
+    user.save(update_fields=["full_name", "time_zone"])
+    return user

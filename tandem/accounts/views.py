@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -8,7 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from tandem.accounts import services
-from tandem.accounts.forms import SignupForm, VerificationResendForm
+from tandem.accounts.forms import AccountForm, SignupForm, VerificationResendForm
+from tandem.accounts.http import request_user
 from tandem.accounts.throttling import client_address
 from tandem.accounts.verification import verification_for_token
 
@@ -76,3 +79,25 @@ def verification_resend(request: HttpRequest) -> HttpResponse:
         )
         return redirect("signup_sent")
     return render(request, "registration/verification_resend.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    """The person's own settings: name and time zone. `next` leads back where they were asked."""
+    user = request_user(request)
+    form = AccountForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        services.user_update_account(
+            user=user,
+            full_name=form.cleaned_data["full_name"],
+            time_zone=form.cleaned_data["time_zone"],
+        )
+        messages.success(request, "Your settings are saved.")
+        return redirect(safe_next(request, default="account"))
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return render(
+        request,
+        "registration/account.html",
+        {"form": form, "next": target if _allowed(request, target) else ""},
+    )

@@ -42,11 +42,15 @@ def _password_hash() -> str:
     return _HASH[0]
 
 
-def make_user(email: str, full_name: str = "", *, verified: bool = True) -> User:
-    """A person with PASSWORD; verified (they proved their address) unless told otherwise."""
+def make_user(
+    email: str, full_name: str = "", *, verified: bool = True, time_zone: str = "UTC"
+) -> User:
+    """A person with PASSWORD; verified (they proved their address) unless told otherwise; in
+    `time_zone` (blank: not asked yet)."""
     return User.objects.create(
         email=email,
         full_name=full_name,
+        time_zone=time_zone,
         password=_password_hash(),
         email_verified_at=timezone.now() if verified else None,
     )

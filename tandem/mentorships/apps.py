@@ -7,7 +7,14 @@ class MentorshipsConfig(AppConfig):
 
     def ready(self) -> None:
         # Wiring only: "My program" (programs, below us) asks who a participant is matched with.
-        from tandem.mentorships.selectors import current_matches_for_participant
-        from tandem.programs.matches import register_match_lookup
+        from tandem.mentorships.selectors import (
+            current_matches_for_participant,
+            relationships_of_participant_for_coordinator,
+        )
+        from tandem.programs.matches import (
+            register_coordinator_match_lookup,
+            register_match_lookup,
+        )
 
         register_match_lookup(current_matches_for_participant)
+        register_coordinator_match_lookup(relationships_of_participant_for_coordinator)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
 from django.urls import reverse
 
 from tandem.accounts.models import User
@@ -69,31 +68,6 @@ def relationships_for_user(user: User) -> QuerySet[Relationship]:
     )
 
 
-def get_relationship_for_member(user: User, relationship_id: int) -> Relationship:
-    """A relationship `user` is a member of, else 404."""
-    relationship = (
-        Relationship.objects.of_user(user)
-        .select_related("program", "program__organization")
-        .filter(pk=relationship_id)
-        .first()
-    )
-    if relationship is None:
-        raise Http404("No such relationship.")
-    return relationship
-
-
-def get_relationship_for_coordinator(user: User, relationship_id: int) -> Relationship:
-    relationship = (
-        Relationship.objects.filter(program__in=Program.objects.coordinated_by(user))
-        .select_related("program", "program__organization")
-        .filter(pk=relationship_id)
-        .first()
-    )
-    if relationship is None:
-        raise Http404("No such relationship.")
-    return relationship
-
-
 def reasons_shown_to_members(relationship: Relationship) -> list[dict[str, object]]:
     """The "why you were matched" reasons that the matched people may see, decided now.
 
@@ -136,6 +110,33 @@ def current_matches_for_participant(participant: Participant) -> list[CurrentMat
                 if member.participant_id != participant.pk
             ],
             url=reverse("mentorships:relationship", args=[relationship.pk]),
+        )
+        for relationship in relationships
+    ]
+
+
+def relationships_of_participant_for_coordinator(participant: Participant) -> list[CurrentMatch]:
+    """Every relationship of the participant (concluded too), linking to the coordinator's view."""
+    relationships = (
+        Relationship.objects.filter(members__participant=participant)
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=RelationshipMember.objects.select_related("participant__user"),
+            )
+        )
+        .order_by("created_at")
+    )
+    return [
+        CurrentMatch(
+            partner_names=[
+                member.participant.user.display_name
+                for member in relationship.members.all()
+                if member.participant_id != participant.pk
+            ],
+            url=reverse(
+                "mentorships:relationship_overview", args=[participant.program_id, relationship.pk]
+            ),
         )
         for relationship in relationships
     ]

@@ -1,9 +1,31 @@
 from django.urls import path
 
 from tandem.mentorships import views
+from tandem.mentorships.sessions import views as sessions
 
 app_name = "mentorships"
 
 urlpatterns = [
     path("relationships/<id:relationship_id>/", views.relationship_detail, name="relationship"),
+    path(
+        "relationships/<id:relationship_id>/sessions/new/",
+        sessions.session_propose,
+        name="session_propose",
+    ),
+    path(
+        "relationships/<id:relationship_id>/sessions/log/",
+        sessions.session_log,
+        name="session_log",
+    ),
+    path("sessions/<id:session_id>/", sessions.session_detail, name="session"),
+    path("sessions/<id:session_id>/pick/", sessions.session_pick, name="session_pick"),
+    path("sessions/<id:session_id>/decline/", sessions.session_decline, name="session_decline"),
+    path("sessions/<id:session_id>/cancel/", sessions.session_cancel, name="session_cancel"),
+    path("sessions/<id:session_id>/record/", sessions.session_record, name="session_record"),
+    path("sessions/<id:session_id>/agenda/", sessions.agenda, name="agenda"),
+    path(
+        "programs/<id:program_id>/relationships/<id:relationship_id>/",
+        sessions.relationship_overview,
+        name="relationship_overview",
+    ),
 ]

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 
 from tandem.accounts.http import request_user as _user
 from tandem.accounts.services import notifications_mark_read
 from tandem.mentorships import home as home_selectors
 from tandem.mentorships import selectors
-from tandem.mentorships.models import MemberRole
+from tandem.mentorships.models import MemberRole, RelationshipStatus
+from tandem.mentorships.sessions import access
+from tandem.mentorships.sessions.selectors import workspace_for
 from tandem.programs import selectors as program_selectors
 from tandem.programs.selectors import answers_for_participant
 
@@ -34,18 +41,22 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def relationship_detail(request: HttpRequest, relationship_id: int) -> HttpResponse:
-    """Who you are matched with, why, and what happens next. Members only."""
+    """The workspace: who you work with, what happens next and whose move it is, the sessions
+    to come and past. Members still in the program only; asks for a time zone on first use."""
     user = _user(request)
-    relationship = selectors.get_relationship_for_member(user, relationship_id)
-    members = list(relationship.members.select_related("participant__user").order_by("role", "pk"))
-    me = next(m for m in members if m.participant.user_id == user.pk)
+    member = access.member_of(user, relationship_id)
+    if not user.time_zone:
+        messages.info(request, "First, your time zone: every session time is shown in it.")
+        return redirect(f"{reverse('account')}?{urlencode({'next': request.path})}")
+    relationship = member.relationship
+    workspace = workspace_for(user, member, now=timezone.now())
     partners = []
-    for member in members:
-        if member.pk == me.pk:
+    for other in workspace.members:
+        if other.pk == member.pk:
             continue
-        member.participant.program = relationship.program
+        other.participant.program = relationship.program
         # Partners see each other's public answers only (PRODUCT.md privacy table).
-        partners.append((member, answers_for_participant(member.participant, public_only=True)))
+        partners.append((other, answers_for_participant(other.participant, public_only=True)))
     notifications_mark_read(user=user, url=request.path)
     return render(
         request,
@@ -53,10 +64,13 @@ def relationship_detail(request: HttpRequest, relationship_id: int) -> HttpRespo
         {
             "relationship": relationship,
             "program": relationship.program,
-            "me": me,
+            "me": member,
             "partners": partners,
             "reasons": selectors.reasons_shown_to_members(relationship),
-            "is_mentee": me.role in (MemberRole.MENTEE, MemberRole.PEER),
-            "participant": me.participant,
+            "is_mentee": member.role in (MemberRole.MENTEE, MemberRole.PEER),
+            "participant": member.participant,
+            "workspace": workspace,
+            "read_only": relationship.status == RelationshipStatus.CONCLUDED,
+            "concluded_message": access.CONCLUDED_MESSAGE,
         },
     )

@@ -18,6 +18,8 @@ from django.utils import timezone
 from tandem.accounts.models import User
 from tandem.organizations.models import Membership, Organization, Role
 from tandem.programs.models import (
+    AgendaMoment,
+    AgendaTemplate,
     Answer,
     Audience,
     Participant,
@@ -31,6 +33,8 @@ from tandem.programs.models import (
     Visibility,
 )
 
+# Demo people have said where they are; a real person is asked on first use of a workspace.
+DEMO_TIME_ZONE = "Europe/London"
 DEMO_PASSWORD = "tandem-demo"  # noqa: S105 - the published demo password, demo data only
 
 SKILLS = [
@@ -184,6 +188,61 @@ PATHWAYS = [
 ]
 
 
+AGENDA_TEMPLATES: list[dict[str, Any]] = [
+    {
+        "title": "First session: getting to know each other",
+        "moment": AgendaMoment.FIRST,
+        "prompts": [
+            "What brought me to mentoring, and what I hope to get from it",
+            "A little about my work and where I would like to be in a year",
+            "How we will meet: how often, where, and how we keep in touch",
+            "What I would like to talk about next time",
+        ],
+    },
+    {
+        "title": "Setting goals",
+        "moment": AgendaMoment.SECOND,
+        "prompts": [
+            "One or two goals I want to work on",
+            "Why they matter to me",
+            "How I will know I got there",
+            "Where I would like my mentor's help",
+        ],
+    },
+    {
+        "title": "Mid-point review",
+        "moment": AgendaMoment.MIDPOINT,
+        "prompts": [
+            "What has changed since we started",
+            "Progress on my goals, and what is stuck",
+            "What is working in our sessions, and what we could change",
+        ],
+    },
+    {
+        "title": "Wrapping up",
+        "moment": AgendaMoment.CLOSING,
+        "prompts": [
+            "What I learned, and what I will keep doing",
+            "What is next for me after the program",
+            "How we would like to stay in touch",
+        ],
+    },
+]
+
+
+def create_agenda_templates(program: Program) -> list[AgendaTemplate]:
+    """The four demo agenda templates, in order; loading again adds nothing."""
+    templates = []
+    for position, spec in enumerate(AGENDA_TEMPLATES, start=1):
+        template, _ = AgendaTemplate.objects.get_or_create(
+            program=program,
+            title=spec["title"],
+            defaults={"moment": spec["moment"], "prompts": spec["prompts"], "position": position},
+        )
+        templates.append(template)
+    return templates
+
+
 def create_questions(program: Program) -> list[Question]:
     questions = []
     for position, spec in enumerate(QUESTIONS, start=1):
@@ -252,6 +311,7 @@ def user_with_password(email: str, full_name: str, password_hash: str) -> User:
             "full_name": full_name,
             "password": password_hash,
             "email_verified_at": timezone.now(),
+            "time_zone": DEMO_TIME_ZONE,
         },
     )
     if not created and not user.has_usable_password():
@@ -260,6 +320,9 @@ def user_with_password(email: str, full_name: str, password_hash: str) -> User:
     if user.email_verified_at is None:  # a demo account from before addresses were verified
         user.email_verified_at = timezone.now()
         user.save(update_fields=["email_verified_at"])
+    if not user.time_zone:  # a demo account from before people had time zones
+        user.time_zone = DEMO_TIME_ZONE
+        user.save(update_fields=["time_zone"])
     return user
 
 
@@ -290,6 +353,7 @@ def populate_program(
                 full_name=names[i],
                 password=password_hash,
                 email_verified_at=now,
+                time_zone=DEMO_TIME_ZONE,
             )
             for i in chunk
         ]
@@ -363,6 +427,7 @@ def load_demo() -> dict[str, str]:
         },
     )
     program.coordinators.add(coordinator)
+    create_agenda_templates(program)
     if created:
         for position, spec in enumerate(PATHWAYS, start=1):
             ReferralPathway.objects.create(program=program, position=position, **spec)

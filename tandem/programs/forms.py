@@ -12,6 +12,7 @@ from tandem.core.links import link_scheme_error
 from tandem.organizations.models import Organization
 from tandem.programs.models import (
     CHOICE_KINDS,
+    AgendaTemplate,
     Participant,
     ParticipantRole,
     ParticipantStatus,
@@ -53,6 +54,8 @@ class ProgramForm(forms.ModelForm):
             "objectives",
             "match_rate_target",
             "guidelines",
+            "agenda_due_hours",
+            "mentor_prompt_after_days",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -165,6 +168,36 @@ class PathwayForm(forms.ModelForm):
         if error:
             raise ValidationError(error)
         return contact
+
+
+class AgendaTemplateForm(forms.ModelForm):
+    """An agenda template: its prompts are written one per line and kept in that order."""
+
+    prompts = forms.CharField(
+        label="Prompts",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="One per line, in the order the agenda asks them.",
+    )
+
+    class Meta:
+        model = AgendaTemplate
+        fields = ["title", "moment", "prompts"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Stored as a list; edited as lines.
+        self.initial["prompts"] = "\n".join(self.instance.prompts or [])
+
+    def clean_prompts(self) -> list[str]:
+        prompts = [line.strip() for line in self.cleaned_data["prompts"].splitlines()]
+        prompts = [line for line in prompts if line]
+        if not prompts:
+            raise ValidationError("Write at least one prompt, one per line.")
+        if len(prompts) > 20:
+            raise ValidationError("Keep it to 20 prompts or fewer: an agenda is short.")
+        if any(len(line) > 300 for line in prompts):
+            raise ValidationError("Keep each prompt under 300 characters.")
+        return prompts
 
 
 class InviteLinkForm(forms.ModelForm):

@@ -31,3 +31,18 @@ def register_match_lookup(lookup: MatchLookup) -> None:
 def current_matches_for(participant: Participant) -> list[CurrentMatch]:
     """The participant's open matches in their program, from every registered lookup."""
     return [match for lookup in _lookups for match in lookup(participant)]
+
+
+# The same question asked by the program's coordinator: the link leads to their view of the
+# relationship (when sessions took place), not to the members' workspace.
+_coordinator_lookups: list[MatchLookup] = []
+
+
+def register_coordinator_match_lookup(lookup: MatchLookup) -> None:
+    if lookup not in _coordinator_lookups:
+        _coordinator_lookups.append(lookup)
+
+
+def matches_for_coordinator(participant: Participant) -> list[CurrentMatch]:
+    """The participant's relationships as the coordinator of their program sees them."""
+    return [match for lookup in _coordinator_lookups for match in lookup(participant)]

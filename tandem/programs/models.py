@@ -113,6 +113,18 @@ class Program(TimeStampedModel):
     status = models.CharField(
         max_length=10, choices=ProgramStatus.choices, default=ProgramStatus.DRAFT
     )
+    agenda_due_hours = models.PositiveSmallIntegerField(
+        "agenda due (hours before a session)",
+        default=24,
+        validators=[MaxValueValidator(336)],
+        help_text="The mentee sends the agenda this long before; a reminder goes out if not.",
+    )
+    mentor_prompt_after_days = models.PositiveSmallIntegerField(
+        "prompt the mentor after (days)",
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Mentors are prompted when their mentee has not scheduled a session this long.",
+    )
     coordinators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="coordinated_programs", blank=True
     )
@@ -201,6 +213,44 @@ class ReferralPathway(TimeStampedModel):
     def contact_href(self) -> str | None:
         """The contact as a link target when it is one web, mail or phone link; else None."""
         return safe_href(self.contact)
+
+
+class AgendaMoment(models.TextChoices):
+    """The point of a relationship an agenda template is meant for."""
+
+    FIRST = "first", "The first session"
+    SECOND = "second", "The second session"
+    MIDPOINT = "midpoint", "Around the mid-point"
+    CLOSING = "closing", "Near the end"
+    ANY = "any", "Any session"
+
+
+class AgendaTemplate(TimeStampedModel):
+    """A starting point for a session's agenda: a title and ordered prompts, per program."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="agenda_templates")
+    title = models.CharField(max_length=200)
+    prompts = models.JSONField(default=list, help_text="The questions the agenda asks, in order.")
+    moment = models.CharField(
+        "suggested for", max_length=10, choices=AgendaMoment.choices, default=AgendaMoment.ANY
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["program", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "title"],
+                name="agenda_template_title_unique",
+                violation_error_message="The program has a template with this title.",
+            ),
+            models.CheckConstraint(
+                condition=Q(moment__in=AgendaMoment.values), name="agenda_template_moment_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class QuestionKind(models.TextChoices):

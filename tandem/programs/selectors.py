@@ -16,6 +16,7 @@ from django.http import Http404
 from tandem.accounts.models import User
 from tandem.core.pagination import KeysetPage, keyset_page
 from tandem.programs.models import (
+    AgendaTemplate,
     Answer,
     Participant,
     ParticipantRole,
@@ -79,6 +80,18 @@ def get_pathway_for_coordinator(user: User, program_id: int, pathway_id: int) ->
         raise Http404("No such pathway.") from None
     pathway.program = program
     return pathway
+
+
+def get_agenda_template_for_coordinator(
+    user: User, program_id: int, template_id: int
+) -> AgendaTemplate:
+    program = get_program_for_coordinator(user, program_id)
+    try:
+        template = program.agenda_templates.get(pk=template_id)
+    except AgendaTemplate.DoesNotExist:
+        raise Http404("No such agenda template.") from None
+    template.program = program
+    return template
 
 
 def programs_for_coordinator(user: User) -> QuerySet[Program]:

@@ -21,6 +21,7 @@ from tandem.organizations.models import Membership, Organization, Role
 from tandem.organizations.services import membership_ensure
 from tandem.programs.models import (
     CHOICE_KINDS,
+    AgendaTemplate,
     Answer,
     Participant,
     ParticipantRole,
@@ -230,6 +231,61 @@ def pathway_delete(*, pathway: ReferralPathway) -> None:
 @transaction.atomic
 def pathway_move(*, pathway: ReferralPathway, offset: int) -> None:
     _swap_positions(list(pathway.program.pathways.all()), pathway, offset)
+
+
+# --- Agenda templates ------------------------------------------------------------------------
+
+
+def _check_prompts(prompts: list[str]) -> None:
+    if not prompts or not all(isinstance(p, str) and p.strip() for p in prompts):
+        raise ValidationError({"prompts": "Write at least one prompt, one per line."})
+
+
+@transaction.atomic
+def agenda_template_create(
+    *, program: Program, title: str, moment: str, prompts: list[str]
+) -> AgendaTemplate:
+    _check_prompts(prompts)
+    template = AgendaTemplate(
+        program=program,
+        title=title,
+        moment=moment,
+        prompts=prompts,
+        position=_next_position(program.agenda_templates),
+    )
+    template.full_clean()
+    try:
+        with transaction.atomic():
+            template.save()
+    except IntegrityError:  # a double-submitted form, or a title taken meanwhile
+        raise ValidationError({"title": "The program has a template with this title."}) from None
+    return template
+
+
+@transaction.atomic
+def agenda_template_update(
+    *, template: AgendaTemplate, title: str, moment: str, prompts: list[str]
+) -> AgendaTemplate:
+    """Change a template; agendas written from it keep the prompts they were written with."""
+    _check_prompts(prompts)
+    template.title, template.moment, template.prompts = title, moment, prompts
+    template.full_clean()
+    try:
+        with transaction.atomic():
+            template.save(update_fields=["title", "moment", "prompts", "updated_at"])
+    except IntegrityError:
+        raise ValidationError({"title": "The program has a template with this title."}) from None
+    return template
+
+
+@transaction.atomic
+def agenda_template_delete(*, template: AgendaTemplate) -> None:
+    template.delete()
+
+
+@transaction.atomic
+def agenda_template_move(*, template: AgendaTemplate, offset: int) -> None:
+    _swap_positions(list(template.program.agenda_templates.all()), template, offset)
 
 
 # --- Enrolment -------------------------------------------------------------------------------

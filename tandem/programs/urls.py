@@ -44,6 +44,22 @@ urlpatterns = [
         v.pathway_move,
         name="pathway_move",
     ),
+    path("programs/<id:program_id>/agendas/", v.agenda_template_list, name="agenda_templates"),
+    path(
+        "programs/<id:program_id>/agendas/<id:template_id>/",
+        v.agenda_template_edit,
+        name="agenda_template_edit",
+    ),
+    path(
+        "programs/<id:program_id>/agendas/<id:template_id>/delete/",
+        v.agenda_template_delete,
+        name="agenda_template_delete",
+    ),
+    path(
+        "programs/<id:program_id>/agendas/<id:template_id>/move/",
+        v.agenda_template_move,
+        name="agenda_template_move",
+    ),
     path("programs/<id:program_id>/coordinators/", v.coordinators, name="coordinators"),
     path("programs/<id:program_id>/invitations/", v.invitations, name="invitations"),
     path("programs/<id:program_id>/import/", v.participant_import, name="import"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,6 +18,7 @@ from tandem.core.pagination import PAGE_PARAMS
 from tandem.organizations.selectors import organizations_where_coordinating
 from tandem.programs import selectors, services
 from tandem.programs.forms import (
+    AgendaTemplateForm,
     BulkInviteForm,
     CoordinatorAddForm,
     ImportForm,
@@ -26,6 +29,7 @@ from tandem.programs.forms import (
     QuestionForm,
 )
 from tandem.programs.imports import ImportFailed, participants_import_csv
+from tandem.programs.matches import matches_for_coordinator
 from tandem.programs.models import ParticipantStatus
 
 
@@ -231,6 +235,79 @@ def pathway_move(request: HttpRequest, program_id: int, pathway_id: int) -> Http
     return redirect("programs:pathways", program_id)
 
 
+# --- Agenda templates ------------------------------------------------------------------------
+
+
+def _agenda_template_fields(form: AgendaTemplateForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {"title": data["title"], "moment": data["moment"], "prompts": data["prompts"]}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agenda_template_list(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The program's library of agenda templates; a new agenda starts from one of them."""
+    program = selectors.get_program_for_coordinator(_user(request), program_id)
+    form = AgendaTemplateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agenda_template_create(program=program, **_agenda_template_fields(form))
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, f"Added “{form.cleaned_data['title']}”.")
+            return redirect("programs:agenda_templates", program.pk)
+    return render(
+        request,
+        "programs/agenda_template_list.html",
+        {"program": program, "templates": program.agenda_templates.all(), "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agenda_template_edit(request: HttpRequest, program_id: int, template_id: int) -> HttpResponse:
+    template = selectors.get_agenda_template_for_coordinator(
+        _user(request), program_id, template_id
+    )
+    form = AgendaTemplateForm(request.POST or None, instance=template)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agenda_template_update(template=template, **_agenda_template_fields(form))
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, "Agenda template saved.")
+            return redirect("programs:agenda_templates", program_id)
+    return render(
+        request,
+        "programs/agenda_template_form.html",
+        {"program": template.program, "template": template, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def agenda_template_delete(request: HttpRequest, program_id: int, template_id: int) -> HttpResponse:
+    template = selectors.get_agenda_template_for_coordinator(
+        _user(request), program_id, template_id
+    )
+    services.agenda_template_delete(template=template)
+    messages.success(request, f"Deleted “{template.title}”.")
+    return redirect("programs:agenda_templates", program_id)
+
+
+@login_required
+@require_POST
+def agenda_template_move(request: HttpRequest, program_id: int, template_id: int) -> HttpResponse:
+    template = selectors.get_agenda_template_for_coordinator(
+        _user(request), program_id, template_id
+    )
+    offset = -1 if request.POST.get("to") == "up" else 1
+    services.agenda_template_move(template=template, offset=offset)
+    return redirect("programs:agenda_templates", program_id)
+
+
 # --- Coordinators ----------------------------------------------------------------------------
 
 
@@ -389,5 +466,6 @@ def participant_detail(request: HttpRequest, program_id: int, participant_id: in
             "program": participant.program,
             "participant": participant,
             "answers": selectors.answers_for_participant(participant),
+            "matches": matches_for_coordinator(participant),
         },
     )

@@ -191,8 +191,11 @@ def visitor(browser: Browser, live_server) -> Iterator[Callable[[str], Visitor]]
     contexts: list[BrowserContext] = []
     visitors: list[Visitor] = []
 
-    def make(name: str) -> Visitor:
-        context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    def make(name: str, timezone_id: str | None = None) -> Visitor:
+        # `timezone_id`: the zone the browser says it is in (the machine's own by default).
+        context = browser.new_context(
+            base_url=live_server.url, locale="en-GB", timezone_id=timezone_id
+        )
         context.set_default_timeout(TIMEOUT_MS)
         context.add_init_script(script=_CSP_LISTENER)
         contexts.append(context)

@@ -27,6 +27,7 @@ from django.utils.http import urlsafe_base64_encode
 from tandem.accounts.models import User
 from tandem.accounts.verification import verification_token
 from tandem.core.testing import make_matching_fixture, make_personas, make_user
+from tandem.mentorships.tests.pairs import make_session_fixture
 from tandem.organizations.models import CoordinatorInvitation, Membership, Role
 from tandem.programs.models import Participant, ParticipantRole, ParticipantStatus, Question
 
@@ -56,6 +57,7 @@ class Go:
 LOGIN = Go("login", with_next=True)  # anonymous visitors are sent to log in
 HOME = Go("home")
 TO_GUIDELINES = Go("programs:join_guidelines", ("program_id",))  # the first step of joining
+TO_SESSION = Go("mentorships:session", ("session_id",))
 OK, REFUSED, NOT_FOUND, NOT_ALLOWED = 200, 403, 404, 405
 Outcome = int | Go
 
@@ -85,6 +87,7 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     # A valid verification link (Una's, who signed up and has not verified) shows its button
     # to whoever holds it; pressing it is tested in test_verification.
     "verify_email": ("FORM", (OK, OK, OK, OK, OK, OK, OK)),
+    "account": ("FORM", (LOGIN, OK, OK, OK, OK, OK, OK)),
     "password_change": ("FORM", (LOGIN, OK, OK, OK, OK, OK, OK)),
     "password_change_done": ("GET", (LOGIN, OK, OK, OK, OK, OK, OK)),
     "password_reset": ("FORM", (OK, OK, OK, OK, OK, OK, OK)),
@@ -133,6 +136,16 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
         _coordinator_only(Go("programs:pathways", ("program_id",))),
     ),
     "programs:pathway_move": ("POST", _coordinator_only(Go("programs:pathways", ("program_id",)))),
+    "programs:agenda_templates": ("FORM", COORDINATOR_ONLY),
+    "programs:agenda_template_edit": ("FORM", COORDINATOR_ONLY),
+    "programs:agenda_template_delete": (
+        "POST",
+        _coordinator_only(Go("programs:agenda_templates", ("program_id",))),
+    ),
+    "programs:agenda_template_move": (
+        "POST",
+        _coordinator_only(Go("programs:agenda_templates", ("program_id",))),
+    ),
     "programs:coordinators": ("FORM", COORDINATOR_ONLY),
     "programs:invitations": ("FORM", COORDINATOR_ONLY),
     "programs:import": ("FORM", COORDINATOR_ONLY),
@@ -209,6 +222,18 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     ),
     # --- Relationships: their members only (coordinators run programs from metadata) ---------
     "mentorships:relationship": ("GET", PARTICIPANT_ONLY),
+    # Sessions and agendas: the relationship's members (Mia and Marco) only. An empty POST
+    # (no time picked, no outcome given) changes nothing and leads back to the session.
+    "mentorships:session_propose": ("FORM", PARTICIPANT_ONLY),
+    "mentorships:session_log": ("FORM", PARTICIPANT_ONLY),
+    "mentorships:session": ("GET", PARTICIPANT_ONLY),
+    "mentorships:session_pick": ("POST", (LOGIN, 404, TO_SESSION, TO_SESSION, 404, 404, 404)),
+    "mentorships:session_decline": ("FORM", PARTICIPANT_ONLY),
+    "mentorships:session_cancel": ("FORM", PARTICIPANT_ONLY),
+    "mentorships:session_record": ("POST", (LOGIN, 404, TO_SESSION, TO_SESSION, 404, 404, 404)),
+    "mentorships:agenda": ("FORM", PARTICIPANT_ONLY),
+    # The coordinator's view of a relationship: that sessions took place, nothing written.
+    "mentorships:relationship_overview": ("GET", COORDINATOR_ONLY),
 }
 
 
@@ -257,6 +282,7 @@ class AccessMatrixWalk(TestCase):
         )
         cls.mentor_membership = Membership.objects.get(organization=p.northwind, user=p.mentor)
         cls.matching = make_matching_fixture(p)
+        cls.sessions = make_session_fixture(p, cls.matching.relationship)
         cls.users = {
             "anonymous": None,
             "outsider": p.outsider,
@@ -285,6 +311,8 @@ class AccessMatrixWalk(TestCase):
             "mentor_id": lambda: p.mentor_participant.pk,
             "request_id": lambda: self.matching.request.pk,
             "relationship_id": lambda: self.matching.relationship.pk,
+            "session_id": lambda: self.sessions.session.pk,
+            "template_id": lambda: self.sessions.template.pk,
         }
 
     def kwargs_for(self, name: str, route: str, pattern: URLPattern) -> dict[str, Any]:

@@ -76,8 +76,8 @@ class FormFinder(HTMLParser):
             self.forms.append(self._open)
         elif tag in ("input", "select", "textarea", "button") and self._open is not None:
             name = values.get("name")
-            wanted = name and name != "csrfmiddlewaretoken" and values.get("type") != "file"
-            if wanted and name not in self._open.fields:
+            wanted = name != "csrfmiddlewaretoken" and values.get("type") != "file"
+            if name and wanted and name not in self._open.fields:
                 self._open.fields.append(name)
 
     def handle_endtag(self, tag: str) -> None:

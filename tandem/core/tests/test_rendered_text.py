@@ -22,9 +22,16 @@ from django.urls import reverse
 from tandem.accounts.models import Notification, User
 from tandem.core.tests.test_access_matrix import AccessMatrixWalk
 from tandem.matching.models import Criterion, MatchRequest
-from tandem.mentorships.models import Relationship
+from tandem.mentorships.models import Agenda, Relationship, Session
 from tandem.organizations.models import Organization
-from tandem.programs.models import Answer, Program, Question, QuestionKind, ReferralPathway
+from tandem.programs.models import (
+    AgendaTemplate,
+    Answer,
+    Program,
+    Question,
+    QuestionKind,
+    ReferralPathway,
+)
 
 # Each breaks out in its own way: an element, a handler on a new element, out of a
 # double-quoted attribute, out of a single-quoted one.
@@ -127,6 +134,9 @@ class RenderedTextTests(AccessMatrixWalk):
         Criterion.objects.update(name=PAYLOAD)
         MatchRequest.objects.update(message=PAYLOAD, response_note=PAYLOAD)
         Relationship.objects.update(override_reason=PAYLOAD)
+        Session.objects.update(place=PAYLOAD, response_note=PAYLOAD, cancel_reason=PAYLOAD)
+        Agenda.objects.update(title=PAYLOAD, prompts=[PAYLOAD, SCRIPT_LINK], answers=[PAYLOAD])
+        AgendaTemplate.objects.update(title=PAYLOAD, prompts=[PAYLOAD, SCRIPT_LINK])
         Notification.objects.bulk_create(
             Notification(user=user, kind="match_made", text=PAYLOAD, url="/")
             for user in User.objects.all()
@@ -153,6 +163,11 @@ class RenderedTextTests(AccessMatrixWalk):
         self.assertContains(response, "&lt;script&gt;alert(1)&lt;/script&gt;")
         response = self.client.get(reverse("programs:support", args=[self.p.program.pk]))
         self.assertContains(response, SCRIPT_LINK)
+        # The session's place, notes and agenda reach the partner's page, escaped: the program
+        # name in the title, the place, both notes, the agenda's title, a prompt, an answer.
+        self.client.force_login(self.p.mentor)
+        response = self.client.get(reverse("mentorships:session", args=[self.sessions.session.pk]))
+        self.assertContains(response, "&lt;script&gt;alert(1)&lt;/script&gt;", count=7)
 
 
 def _email_templates() -> list[Path]:

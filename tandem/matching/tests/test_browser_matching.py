@@ -211,7 +211,8 @@ def test_coordinator_runs_smart_match_approves_a_draft_and_the_mentee_sees_why(v
     expect(why).to_contain_text("Shared skills")
     expect(why).to_contain_text("A common language")
     expect(page.get_by_role("heading", name="What happens next")).to_be_visible()
-    expect(page.get_by_text("You lead: write to your mentor")).to_be_visible()
+    # The mentee leads: the workspace prompts them first.
+    expect(page.get_by_role("link", name="Schedule your first session")).to_be_visible()
     expect(page.get_by_role("heading", name="The program's guidelines")).to_be_visible()
     expect(page.locator(".prose")).to_contain_text("What it does not cover: therapy")
     main = page.get_by_role("main")

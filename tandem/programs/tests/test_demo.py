@@ -13,12 +13,13 @@ from django.test import SimpleTestCase, TestCase
 from tandem.accounts.models import User
 from tandem.organizations.models import Membership, Role
 from tandem.programs.demo import DEMO_PASSWORD, FIRST, LAST, load_demo, person_names
-from tandem.programs.models import Answer, Participant, ParticipantRole, Program
+from tandem.programs.models import AgendaTemplate, Answer, Participant, ParticipantRole, Program
 
 
 def _counts() -> tuple[int, ...]:
     return tuple(
-        model.objects.count() for model in (User, Membership, Program, Participant, Answer)
+        model.objects.count()
+        for model in (User, Membership, Program, Participant, Answer, AgendaTemplate)
     )
 
 
@@ -55,6 +56,21 @@ class DemoTests(TestCase):
         names = [p.user.full_name for p in participants]
         self.assertEqual(len(set(names)), len(names))
         self.assertTrue(Answer.objects.filter(participant__program=program).exists())
+
+    def test_the_program_ships_four_agenda_templates_in_order(self):
+        load_demo()
+        program = Program.objects.get(name="Graduate Mentoring 2027")
+        titles = list(program.agenda_templates.values_list("title", flat=True))
+        self.assertEqual(
+            titles,
+            [
+                "First session: getting to know each other",
+                "Setting goals",
+                "Mid-point review",
+                "Wrapping up",
+            ],
+        )
+        self.assertTrue(all(t.prompts for t in program.agenda_templates.all()))
 
     def test_loading_twice_adds_nothing(self):
         load_demo()

@@ -158,7 +158,8 @@ class QueryCountTests(TestCase):
             # 4. the participant, with their user
             # 5. the participant's answers
             # 6. the program's questions
-            # 7. whether the user coordinates anywhere (the "Programs I run" link)
-            with self.assertNumQueries(7):
+            # 7. the participant's relationships (their members too, when there are any)
+            # 8. whether the user coordinates anywhere (the "Programs I run" link)
+            with self.assertNumQueries(8):
                 response = self.client.get(url)
             self.assertEqual(len(response.context["answers"]), size)

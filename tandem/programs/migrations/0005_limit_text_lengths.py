@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programs', '0003_answer_filter_statistics'),
+        ('programs', '0004_add_agenda_templates_and_session_settings'),
     ]
 
     operations = [

@@ -1,0 +1,33 @@
+"""The mentorships app's models, one module per concern: relationships, then sessions."""
+
+from tandem.mentorships.models.relationships import (
+    OPEN_STATUSES,
+    MatchSource,
+    MemberRole,
+    Relationship,
+    RelationshipMember,
+    RelationshipQuerySet,
+    RelationshipStatus,
+)
+from tandem.mentorships.models.sessions import (
+    Agenda,
+    Session,
+    SessionOption,
+    SessionQuerySet,
+    SessionStatus,
+)
+
+__all__ = [
+    "OPEN_STATUSES",
+    "Agenda",
+    "MatchSource",
+    "MemberRole",
+    "Relationship",
+    "RelationshipMember",
+    "RelationshipQuerySet",
+    "RelationshipStatus",
+    "Session",
+    "SessionOption",
+    "SessionQuerySet",
+    "SessionStatus",
+]
