@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.urls import reverse
 
 from tandem.accounts.models import Notification, User
+from tandem.accounts.preferences import wanting_email
 from tandem.core.emails import email_after_commit
 from tandem.mentorships.models import RelationshipMember, Session
 
@@ -45,7 +46,7 @@ def tell_and_email(
     """An in-app notice and, after commit, an email for each person."""
     people = list(users)
     tell(people, kind=kind, text=text, url=url)
-    for user in people:
+    for user in wanting_email(people, kind):
         email_after_commit(
             template="session_notice",
             to=[user.email],
@@ -77,7 +78,7 @@ def email_with_calendar(
     assert session.starts_at is not None
     people = [m.participant.user for m in members]
     cancelled = session.status == "cancelled"
-    for user in people:
+    for user in wanting_email(people, kind):
         partners = [p.display_name for p in people if p.pk != user.pk]
         when = format_moment(session.starts_at, user.zone)
         subject = f"Session cancelled: {when}" if cancelled else f"Session scheduled: {when}"
