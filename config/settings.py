@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tandem.core.context_processors.site",
                 "tandem.organizations.context_processors.roles",
+                "tandem.accounts.notifications.unread_count",
             ],
         },
     },

@@ -115,6 +115,28 @@ class EmailThrottle(models.Model):
         return f"{len(self.sent)} recent email(s)"
 
 
+class NotificationSettings(models.Model):
+    """A person's email choices (see tandem.accounts.preferences); no row means the defaults."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    # Groups of notifications (preferences.EMAIL_GROUPS) the person gets in Tandem only.
+    email_off = models.JSONField(default=list, blank=True)
+    message_digest = models.CharField(max_length=10, default="hourly")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(message_digest__in=["hourly", "daily", "off"]),
+                name="notification_settings_digest_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Notification settings of {self.user_id}"
+
+
 class NotificationQuerySet(models.QuerySet["Notification"]):
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)

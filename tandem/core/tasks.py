@@ -8,6 +8,11 @@ from tandem.core import emails
 
 
 @task()
-def send_email(template: str, to: list[str], context: dict[str, str]) -> None:
+def send_email(
+    template: str,
+    to: list[str],
+    context: dict[str, str],
+    attachments: list[list[str]] | None = None,
+) -> None:
     """Render `emails/<template>` (subject, text and HTML) and send it through the mail server."""
-    emails.deliver(template=template, to=to, context=context)
+    emails.deliver(template=template, to=to, context=context, attachments=attachments)

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tandem.accounts.models import Notification, User
+from tandem.accounts.preferences import wants_email
 from tandem.core.emails import email_after_commit
 from tandem.matching.models import MatchingRules, MatchRequest, RequestStatus
 from tandem.matching.problems import rules_for
@@ -40,6 +41,8 @@ def _tell(
     user: User, *, kind: str, text: str, url: str, template: str, context: dict[str, str]
 ) -> None:
     Notification.objects.create(user=user, kind=kind, text=text, url=url)
+    if not wants_email(user, kind):
+        return
     email_after_commit(
         template=template,
         to=[user.email],

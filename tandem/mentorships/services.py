@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tandem.accounts.models import Notification, User
+from tandem.accounts.preferences import wanting_email
 from tandem.core.emails import email_after_commit
 from tandem.mentorships.models import (
     OPEN_STATUSES,
@@ -180,7 +181,10 @@ def _notify_match(
         )
         for p in recipients
     )
+    wanting = {u.pk for u in wanting_email([p.user for p in recipients], "match_made")}
     for participant in recipients:
+        if participant.user_id not in wanting:
+            continue
         email_after_commit(
             template="match_made",
             to=[participant.user.email],

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from tandem.mentorships import views
+from tandem.mentorships.calendars import views as calendars
 from tandem.mentorships.sessions import views as sessions
 
 app_name = "mentorships"
@@ -23,6 +24,13 @@ urlpatterns = [
     path("sessions/<id:session_id>/cancel/", sessions.session_cancel, name="session_cancel"),
     path("sessions/<id:session_id>/record/", sessions.session_record, name="session_record"),
     path("sessions/<id:session_id>/agenda/", sessions.agenda, name="agenda"),
+    path(
+        "sessions/<id:session_id>/calendar.ics",
+        calendars.session_calendar,
+        name="session_calendar",
+    ),
+    path("calendar/", calendars.calendar_settings, name="calendar_settings"),
+    path("calendar/<str:token>.ics", calendars.calendar_feed, name="calendar_feed"),
     path(
         "programs/<id:program_id>/relationships/<id:relationship_id>/",
         sessions.relationship_overview,

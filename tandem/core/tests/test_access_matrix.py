@@ -28,6 +28,7 @@ from tandem.accounts.models import User
 from tandem.accounts.verification import verification_token
 from tandem.core.testing import make_matching_fixture, make_personas, make_user
 from tandem.mentorships.tests.pairs import make_session_fixture
+from tandem.mentorships.models import CalendarFeed, Session, SessionStatus
 from tandem.organizations.models import CoordinatorInvitation, Membership, Role
 from tandem.programs.models import Participant, ParticipantRole, ParticipantStatus, Question
 
@@ -89,6 +90,9 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     "verify_email": ("FORM", (OK, OK, OK, OK, OK, OK, OK)),
     "account": ("FORM", (LOGIN, OK, OK, OK, OK, OK, OK)),
     "password_change": ("FORM", (LOGIN, OK, OK, OK, OK, OK, OK)),
+    "notifications": ("GET", (LOGIN, OK, OK, OK, OK, OK, OK)),
+    "notifications_read": ("POST", (Go("login", with_next=True), *(Go("notifications"),) * 6)),
+    "notification_settings": ("FORM", (LOGIN, OK, OK, OK, OK, OK, OK)),
     "password_change_done": ("GET", (LOGIN, OK, OK, OK, OK, OK, OK)),
     "password_reset": ("FORM", (OK, OK, OK, OK, OK, OK, OK)),
     "password_reset_done": ("GET", (OK, OK, OK, OK, OK, OK, OK)),
@@ -232,6 +236,11 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     "mentorships:session_cancel": ("FORM", PARTICIPANT_ONLY),
     "mentorships:session_record": ("POST", (LOGIN, 404, TO_SESSION, TO_SESSION, 404, 404, 404)),
     "mentorships:agenda": ("FORM", PARTICIPANT_ONLY),
+    # A scheduled session's calendar file (a proposed one has no time: 404 for all).
+    "mentorships:session_calendar": ("GET", PARTICIPANT_ONLY),
+    # Everyone manages their own feed; the feed itself opens to whoever holds its address.
+    "mentorships:calendar_settings": ("FORM", (LOGIN, OK, OK, OK, OK, OK, OK)),
+    "mentorships:calendar_feed": ("GET", (OK, OK, OK, OK, OK, OK, OK)),
     # The coordinator's view of a relationship: that sessions took place, nothing written.
     "mentorships:relationship_overview": ("GET", COORDINATOR_ONLY),
 }
@@ -283,6 +292,13 @@ class AccessMatrixWalk(TestCase):
         cls.mentor_membership = Membership.objects.get(organization=p.northwind, user=p.mentor)
         cls.matching = make_matching_fixture(p)
         cls.sessions = make_session_fixture(p, cls.matching.relationship)
+        cls.scheduled_session = Session.objects.create(
+            relationship=cls.matching.relationship,
+            status=SessionStatus.SCHEDULED,
+            starts_at=cls.sessions.session.options.first().starts_at,
+            ends_at=cls.sessions.session.options.first().ends_at,
+        )
+        cls.feed = CalendarFeed.objects.create(user=p.mentee)
         cls.users = {
             "anonymous": None,
             "outsider": p.outsider,
@@ -324,6 +340,7 @@ class AccessMatrixWalk(TestCase):
             "organizations:accept_invitation": lambda: self.coordinator_invitation.token,
             "organizations:invitation_signup": lambda: self.coordinator_invitation.token,
             "verify_email": lambda: verification_token(self.unverified),
+            "mentorships:calendar_feed": lambda: self.feed.token,
             "password_reset_confirm": lambda: default_token_generator.make_token(
                 User.objects.get(pk=self.invited.user_id)
             ),
@@ -333,6 +350,8 @@ class AccessMatrixWalk(TestCase):
             if key == "token":
                 self.assertIn(name, tokens, f"{route}: say which token fills <token>")
                 kwargs[key] = tokens[name]()
+            elif name == "mentorships:session_calendar" and key == "session_id":
+                kwargs[key] = self.scheduled_session.pk
             else:
                 self.assertIn(key, fillers, f"{route}: add a filler for <{key}> to the matrix")
                 kwargs[key] = fillers[key]()

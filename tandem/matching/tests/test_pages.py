@@ -36,6 +36,7 @@ from tandem.programs.models import Participant, ParticipantStatus
 # One comment per query: the count asserted is the length of each list.
 SESSION_AND_USER = ["the session", "the signed-in user"]
 NAV = "whether the user coordinates anything (the main navigation)"
+UNREAD = "the unread notifications count (the header's Notifications link)"
 QUERIES = {
     "run": [
         *SESSION_AND_USER,
@@ -44,6 +45,7 @@ QUERIES = {
         "draft counts by status, in one GROUP BY (the paginator's count too)",
         "the unmatched people named in the result, with their users",
         NAV,
+        UNREAD,
         "one page of drafts with mentee, mentor and their users",
     ],
     "draft": [
@@ -61,6 +63,7 @@ QUERIES = {
         "mentors of the run's live drafts (places left for swaps)",
         "the swap alternatives' participants and users",
         NAV,
+        UNREAD,
     ],
     "suggestions": [
         *SESSION_AND_USER,
@@ -74,6 +77,7 @@ QUERIES = {
         "the suggested mentors and their users",
         "every mentor's open load, in one GROUP BY",
         NAV,
+        UNREAD,
     ],
     "rules": [
         *SESSION_AND_USER,
@@ -83,6 +87,7 @@ QUERIES = {
         "the questions (the rule form's choices)",
         "the matching rules again (pinned and forbidden pairs)",
         NAV,
+        UNREAD,
         "the criteria listed",
         "the pair rules with both people and their users",
     ],
@@ -105,11 +110,13 @@ QUERIES = {
         "the request limit (the matching rules)",
         "who is matched already",
         NAV,
+        UNREAD,
     ],
     "my_requests": [
         *SESSION_AND_USER,
         "the participant's own participation",
         NAV,
+        UNREAD,
         "their requests (sent or received) with both people and their users",
     ],
 }

@@ -1,5 +1,6 @@
-"""The mentorships app's models, one module per concern: relationships, then sessions."""
+"""The mentorships app's models, one module per concern: relationships, sessions, calendars."""
 
+from tandem.mentorships.models.calendars import CalendarFeed
 from tandem.mentorships.models.relationships import (
     OPEN_STATUSES,
     MatchSource,
@@ -20,6 +21,7 @@ from tandem.mentorships.models.sessions import (
 __all__ = [
     "OPEN_STATUSES",
     "Agenda",
+    "CalendarFeed",
     "MatchSource",
     "MemberRole",
     "Relationship",

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.urls import reverse
 
 from tandem.accounts.models import Notification, User
+from tandem.accounts.preferences import wanting_email
 from tandem.core.emails import email_after_commit
 from tandem.mentorships.models import RelationshipMember, Session
 
@@ -45,7 +46,7 @@ def tell_and_email(
     """An in-app notice and, after commit, an email for each person."""
     people = list(users)
     tell(people, kind=kind, text=text, url=url)
-    for user in people:
+    for user in wanting_email(people, kind):
         email_after_commit(
             template="session_notice",
             to=[user.email],
@@ -56,4 +57,48 @@ def tell_and_email(
                 "url": url,
                 "action": action,
             },
+        )
+
+
+def email_with_calendar(
+    session: Session, members: Iterable[RelationshipMember], *, kind: str, lead: str
+) -> None:
+    """Every member gets an email with the session's .ics (REQUEST, or CANCEL once called off),
+    the actor too: each of them wants the event in, or out of, their own calendar.
+
+    `lead` is the sentence before the time ("Mia Mentee picked a time"); the time is shown in
+    each person's own zone. Nothing anyone wrote (agenda, reason, note) goes in.
+    """
+    # Imported here: calendars build on sessions, not the other way round.
+    from tandem.mentorships.calendars.ics import CALENDAR_MIME, invitation, on_calendar
+    from tandem.mentorships.sessions.times import format_moment
+
+    if not on_calendar(session):
+        return
+    assert session.starts_at is not None
+    people = [m.participant.user for m in members]
+    cancelled = session.status == "cancelled"
+    for user in wanting_email(people, kind):
+        partners = [p.display_name for p in people if p.pk != user.pk]
+        when = format_moment(session.starts_at, user.zone)
+        subject = f"Session cancelled: {when}" if cancelled else f"Session scheduled: {when}"
+        ics = invitation(session, partners=partners, attendee=user)
+        email_after_commit(
+            template="session_notice",
+            to=[user.email],
+            context={
+                "name": user.display_name,
+                "subject": subject,
+                "text": f"{lead}: {when}. The calendar file attached "
+                + ("removes it from your calendar." if cancelled else "adds it to your calendar."),
+                "url": session_path(session),
+                "action": "See the session",
+            },
+            attachments=[
+                [
+                    f"session-{session.pk}.ics",
+                    ics,
+                    CALENDAR_MIME + "; method=" + ("CANCEL" if cancelled else "REQUEST"),
+                ]
+            ],
         )

@@ -45,11 +45,18 @@ def session_cancel(
         )
     session.refresh_from_db()
     session.relationship = member.relationship
+    members = notices.current_members(session)
     notices.tell(
-        notices.others(notices.current_members(session), user),
+        notices.others(members, user),
         kind="session_cancelled",
         text=f"{user.display_name} cancelled a session.",
         url=notices.session_path(session),
+    )
+    notices.email_with_calendar(
+        session,
+        members,
+        kind="session_cancelled",
+        lead=f"{user.display_name} cancelled the session",
     )
     return session
 

@@ -184,6 +184,12 @@ def session_pick(
             text=f"{user.display_name} picked a time: {when}.",
             url=notices.session_path(session),
         )
+    notices.email_with_calendar(
+        session,
+        notices.current_members(session),
+        kind="session_scheduled",
+        lead=f"{user.display_name} picked a time",
+    )
     agenda_reminder_schedule(session)
     timed = TimeOption(option.starts_at, option.ends_at)
     return Proposal(session, overlap_warnings(user, [timed], exclude=session.pk), created=False)

@@ -106,7 +106,8 @@ class HomeTests(TestCase):
             # 8. the programs they run, with the joined count and the counts behind each
             #    next step (waiting for an invitation, not matched, questions) as subqueries
             # 9. the organizations they administer, with their program counts
-            with self.assertNumQueries(9):
+            # 10. the unread notifications count (the header's Notifications link)
+            with self.assertNumQueries(10):
                 response = self.client.get(reverse("home"))
             # Her Graduate program and Globex Circle (as Globex admin) besides the circles.
             self.assertEqual(len(response.context["coordinated"]), size + 2)

@@ -288,7 +288,8 @@ class WorkspaceQueryCountTests(WorkspaceTestCase):
         # 9.-10. the partner's public answers and the questions  11. notices marked read
         # 12. the public questions behind "why you were matched"
         # 13. whether the user coordinates anywhere (the header's link)
-        self.assertEqual(set(large.values()), {13})
+        # 14. the unread notifications count (the header's Notifications link)
+        self.assertEqual(set(large.values()), {14})
         make_user("unused@northwind.example")  # more people in the program change nothing
         self.assertEqual(self.count_queries(self.p.mentee), large[self.p.mentee.pk])
 

@@ -85,7 +85,8 @@ class QueryCountTests(TestCase):
             # 5. the count of matching participants, for the paginator
             # 6. whether the user coordinates anywhere (the "Programs I run" link)
             # 7. the page of participants, with their users joined in
-            with self.assertNumQueries(7):
+            # 8. the unread notifications count (the header's Notifications link)
+            with self.assertNumQueries(8):
                 response = self.client.get(url)
             self.assertContains(response, newest.user.email)  # every row is on the page
             self.assertEqual(response.context["page"].count, size)
@@ -100,7 +101,8 @@ class QueryCountTests(TestCase):
                 size // 2
             ]
             # The seven of page one, and 8. the cursor row's place in the order.
-            with self.assertNumQueries(8):
+            # 9. the unread notifications count (the header's Notifications link)
+            with self.assertNumQueries(9):
                 response = self.client.get(url, {"after": middle.pk})
             self.assertEqual(response.context["page"].count, size)
             self.assertTrue(response.context["page"].has_previous)
@@ -114,7 +116,8 @@ class QueryCountTests(TestCase):
         for size in (SMALL, LARGE):
             added += add_participants(p.program, size - p.program.participants.count())
             # The same seven: the filters are conditions of queries 5 and 7, not queries.
-            with self.assertNumQueries(7):
+            # 8. the unread notifications count (the header's Notifications link)
+            with self.assertNumQueries(8):
                 response = self.client.get(url, query)
             # Everyone added answered "Engineering"; Marco, a mentor too, is not a "person".
             mentors = [a for a in added if a.role == ParticipantRole.MENTOR]
@@ -133,7 +136,8 @@ class QueryCountTests(TestCase):
             # 5. the number of questions
             # 6. the number of referral pathways
             # 7. whether the user coordinates anywhere (the "Programs I run" link)
-            with self.assertNumQueries(7):
+            # 8. the unread notifications count (the header's Notifications link)
+            with self.assertNumQueries(8):
                 response = self.client.get(url)
             self.assertEqual(response.context["counts"].total(), size)
 
@@ -160,6 +164,7 @@ class QueryCountTests(TestCase):
             # 6. the program's questions
             # 7. the participant's relationships (their members too, when there are any)
             # 8. whether the user coordinates anywhere (the "Programs I run" link)
-            with self.assertNumQueries(8):
+            # 9. the unread notifications count (the header's Notifications link)
+            with self.assertNumQueries(9):
                 response = self.client.get(url)
             self.assertEqual(len(response.context["answers"]), size)
