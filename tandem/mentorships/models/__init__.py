@@ -1,5 +1,8 @@
-"""The mentorships app's models, one module per concern: relationships, then sessions."""
+"""The mentorships app's models, one module per concern: relationships, sessions, notes and
+reflections."""
 
+from tandem.mentorships.models.notes import PrivateNote, SessionNotes
+from tandem.mentorships.models.reflections import Reflection, ReflectionNotice
 from tandem.mentorships.models.relationships import (
     OPEN_STATUSES,
     MatchSource,
@@ -22,11 +25,15 @@ __all__ = [
     "Agenda",
     "MatchSource",
     "MemberRole",
+    "PrivateNote",
+    "Reflection",
+    "ReflectionNotice",
     "Relationship",
     "RelationshipMember",
     "RelationshipQuerySet",
     "RelationshipStatus",
     "Session",
+    "SessionNotes",
     "SessionOption",
     "SessionQuerySet",
     "SessionStatus",
