@@ -1,6 +1,7 @@
 from django.urls import path
 
 from tandem.mentorships import views
+from tandem.mentorships.journal import views as journal
 from tandem.mentorships.sessions import views as sessions
 
 app_name = "mentorships"
@@ -23,6 +24,17 @@ urlpatterns = [
     path("sessions/<int:session_id>/cancel/", sessions.session_cancel, name="session_cancel"),
     path("sessions/<int:session_id>/record/", sessions.session_record, name="session_record"),
     path("sessions/<int:session_id>/agenda/", sessions.agenda, name="agenda"),
+    path(
+        "sessions/<int:session_id>/notes/", journal.shared_notes_save, name="session_shared_notes"
+    ),
+    path(
+        "sessions/<int:session_id>/my-notes/",
+        journal.private_note_save,
+        name="session_private_notes",
+    ),
+    path(
+        "sessions/<int:session_id>/reflection/", journal.reflection_save, name="session_reflection"
+    ),
     path(
         "programs/<int:program_id>/relationships/<int:relationship_id>/",
         sessions.relationship_overview,

@@ -93,7 +93,7 @@ def validate_reflection_prompts(text: str) -> None:
         if len(line) > MAX_REFLECTION_PROMPT_CHARS:
             raise ValidationError(
                 f"A reflection prompt is at most {MAX_REFLECTION_PROMPT_CHARS} characters: "
-                f"shorten \"{line[:40]}…\"."
+                f'shorten "{line[:40]}…".'
             )
 
 
@@ -150,7 +150,7 @@ class Program(TimeStampedModel):
         "the program's reflection prompts",
         blank=True,
         validators=[validate_reflection_prompts],
-        help_text="Asked after each session, one per line, after \"What did I learn from my "
+        help_text='Asked after each session, one per line, after "What did I learn from my '
         'partner?" and "What will I do before next time?".',
     )
     coordinators = models.ManyToManyField(

@@ -236,6 +236,15 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     "mentorships:session_cancel": ("FORM", PARTICIPANT_ONLY),
     "mentorships:session_record": ("POST", (LOGIN, 404, TO_SESSION, TO_SESSION, 404, 404, 404)),
     "mentorships:agenda": ("FORM", PARTICIPANT_ONLY),
+    # Notes and reflections: members only. An empty POST of the shared notes lacks the version
+    # it was based on, and a reflection on the fixture's session (proposed, not held) is
+    # refused: both show the session page again; empty private notes clear them.
+    "mentorships:session_shared_notes": ("POST", (LOGIN, 404, OK, OK, 404, 404, 404)),
+    "mentorships:session_private_notes": (
+        "POST",
+        (LOGIN, 404, TO_SESSION, TO_SESSION, 404, 404, 404),
+    ),
+    "mentorships:session_reflection": ("POST", (LOGIN, 404, OK, OK, 404, 404, 404)),
     # The coordinator's view of a relationship: that sessions took place, nothing written.
     "mentorships:relationship_overview": ("GET", COORDINATOR_ONLY),
 }
