@@ -14,7 +14,7 @@ from tandem.core.testing import make_personas
 from tandem.mentorships.journal import notes
 from tandem.mentorships.models import PrivateNote, RelationshipStatus, SessionNotes
 from tandem.mentorships.models.notes import MAX_NOTE_CHARS
-from tandem.mentorships.sessions.access import NotAMember
+from tandem.mentorships.sessions.access import CONCLUDED_MESSAGE, NotAMember
 from tandem.mentorships.tests.journal import held_session, scheduled_session
 from tandem.mentorships.tests.pairs import mia_and_marco
 from tandem.programs.models import ParticipantStatus
@@ -136,7 +136,7 @@ class SharedNotesPageTests(NotesTestCase):
         self.assertContains(page, "Kept for the record")
         self.assertNotContains(page, 'name="shared-text"')
         refused = self.post(self.p.mentee, "New words", 1)
-        self.assertContains(refused, "has concluded")
+        self.assertContains(refused, CONCLUDED_MESSAGE, count=2)  # the banner and the refusal
         self.assertEqual(SessionNotes.objects.get().text, "Kept for the record")
 
 
@@ -166,7 +166,7 @@ class PrivateNoteTests(NotesTestCase):
         refused = self.client.post(
             reverse("mentorships:session_private_notes", args=[held.pk]), {"private-text": "x"}
         )
-        self.assertContains(refused, "has concluded")
+        self.assertContains(refused, CONCLUDED_MESSAGE, count=2)  # the banner and the refusal
         self.assertEqual(PrivateNote.objects.count(), 1)
 
 
