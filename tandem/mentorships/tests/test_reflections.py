@@ -10,15 +10,18 @@ from unittest import mock
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
 from django.test import TestCase, TransactionTestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from tandem.accounts.models import Notification
 from tandem.core.testing import make_personas
+from tandem.matching.tests.people import add_person
 from tandem.matching.tests.test_self_match import Clock
-from tandem.mentorships.journal import reflections
+from tandem.mentorships.journal import notes, reflections
 from tandem.mentorships.journal.reflection_notices import (
     NOTICE_AFTER,
     notify_reflections_due,
@@ -34,7 +37,7 @@ from tandem.mentorships.models.notes import MAX_NOTE_CHARS
 from tandem.mentorships.sessions import outcomes, proposing
 from tandem.mentorships.sessions.access import NotAMember
 from tandem.mentorships.tests.journal import held_session, scheduled_session
-from tandem.mentorships.tests.pairs import DAY, HOUR, mia_and_marco, times
+from tandem.mentorships.tests.pairs import DAY, HOUR, mia_and_marco, relate, times
 from tandem.programs.forms import ProgramForm
 from tandem.programs.models import ParticipantStatus
 
@@ -285,3 +288,40 @@ class WorkerReflectionNoticeTests(TransactionTestCase):
             sorted(m.to[0] for m in sent), sorted([self.p.mentee.email, self.p.mentor.email])
         )
         self.assertEqual(Notification.objects.filter(kind="reflection_due").count(), 2)
+
+
+class SessionPageQueryCountTests(TestCase):
+    """The session page reads notes and reflections in a fixed number of queries, however
+    many members wrote and shared."""
+
+    def test_the_query_count_is_flat_as_members_and_reflections_double(self):
+        p = make_personas()
+        mentees = [
+            add_person(p.program, f"group{n}@northwind.example", name=f"Member {n}")
+            for n in range(6)
+        ]
+
+        def count(members: int) -> int:
+            relationship = relate(p.mentor_participant, None, *mentees[:members])
+            session = held_session(relationship)
+            prompts = len(reflections.reflection_prompts_for(p.program))
+            for mentee in mentees[:members]:
+                reflections.reflection_save(
+                    session_id=session.pk, user=mentee.user, answers=["x"] * prompts, shared=True
+                )
+                notes.private_note_save(session_id=session.pk, user=mentee.user, text="mine")
+            notes.shared_notes_save(
+                session_id=session.pk, user=mentees[0].user, text="ours", based_on_version=0
+            )
+            self.client.force_login(p.mentor)
+            url = reverse("mentorships:session", args=[session.pk])
+            self.client.get(url)  # warm the session and caches
+            with CaptureQueriesContext(connection) as queries:
+                page = self.client.get(url)
+            self.assertContains(page, "Member 0")
+            self.assertContains(page, "Reflections shared with you")
+            return len(queries)
+
+        small, large = count(2), count(5)
+        self.assertEqual(small, large)
+        self.assertLessEqual(large, 20)
