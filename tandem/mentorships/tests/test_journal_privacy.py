@@ -70,6 +70,7 @@ class JournalPrivacyTests(AccessMatrixWalk):
             )
         # A second held session, nobody reflected yet: its notices go out too.
         second = held_session(self.matching.relationship)
+        assert second.ends_at is not None
         with self.captureOnCommitCallbacks(execute=True):
             sent = reflection_notices_send(
                 session_ids=[second.pk], now=second.ends_at + NOTICE_AFTER

@@ -269,6 +269,7 @@ class WorkerReflectionNoticeTests(TransactionTestCase):
         outcomes.session_record(session_id=session.pk, user=self.p.mentee, outcome="held")
         session.refresh_from_db()
         self.assertEqual(session.status, SessionStatus.HELD)
+        assert session.ends_at is not None
         due = session.ends_at + NOTICE_AFTER
         queued = DBTaskResult.objects.filter(task_path=notify_reflections_due.module_path)
         self.assertEqual(
