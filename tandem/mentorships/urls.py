@@ -2,6 +2,7 @@ from django.urls import path
 
 from tandem.mentorships import views
 from tandem.mentorships.calendars import views as calendars
+from tandem.mentorships.journal import views as journal
 from tandem.mentorships.sessions import views as sessions
 
 app_name = "mentorships"
@@ -31,6 +32,15 @@ urlpatterns = [
     ),
     path("calendar/", calendars.calendar_settings, name="calendar_settings"),
     path("calendar/<str:token>.ics", calendars.calendar_feed, name="calendar_feed"),
+    path("sessions/<id:session_id>/notes/", journal.shared_notes_save, name="session_shared_notes"),
+    path(
+        "sessions/<id:session_id>/my-notes/",
+        journal.private_note_save,
+        name="session_private_notes",
+    ),
+    path(
+        "sessions/<id:session_id>/reflection/", journal.reflection_save, name="session_reflection"
+    ),
     path(
         "programs/<id:program_id>/relationships/<id:relationship_id>/",
         sessions.relationship_overview,

@@ -230,6 +230,13 @@ AGENDA_TEMPLATES: list[dict[str, Any]] = [
 ]
 
 
+# The demo program's own reflection prompts, asked after the two every program asks.
+REFLECTION_PROMPTS = (
+    "Which of my goals did this session move forward?\n"
+    "What was one thing my partner said that I want to remember?"
+)
+
+
 def create_agenda_templates(program: Program) -> list[AgendaTemplate]:
     """The four demo agenda templates, in order; loading again adds nothing."""
     templates = []
@@ -424,6 +431,7 @@ def load_demo() -> dict[str, str]:
             "guidelines": GUIDELINES,
             "status": ProgramStatus.OPEN,
             "allowed_email_domains": "",
+            "reflection_prompts": REFLECTION_PROMPTS,
         },
     )
     program.coordinators.add(coordinator)

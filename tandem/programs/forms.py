@@ -56,11 +56,13 @@ class ProgramForm(forms.ModelForm):
             "guidelines",
             "agenda_due_hours",
             "mentor_prompt_after_days",
+            "reflection_prompts",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "objectives": forms.Textarea(attrs={"rows": 3}),
             "guidelines": forms.Textarea(attrs={"rows": 6}),
+            "reflection_prompts": forms.Textarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args: Any, organizations: list[Organization] | None = None, **kwargs: Any):

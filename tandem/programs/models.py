@@ -73,6 +73,30 @@ class ProgramQuerySet(models.QuerySet["Program"]):
         ).distinct()
 
 
+MAX_REFLECTION_PROMPTS = 8
+MAX_REFLECTION_PROMPT_CHARS = 300
+
+
+def reflection_prompt_lines(text: str) -> list[str]:
+    """The program's own reflection prompts: one per non-empty line, in order."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def validate_reflection_prompts(text: str) -> None:
+    lines = reflection_prompt_lines(text)
+    if len(lines) > MAX_REFLECTION_PROMPTS:
+        raise ValidationError(
+            f"At most {MAX_REFLECTION_PROMPTS} reflection prompts (one per line); "
+            f"there are {len(lines)}."
+        )
+    for line in lines:
+        if len(line) > MAX_REFLECTION_PROMPT_CHARS:
+            raise ValidationError(
+                f"A reflection prompt is at most {MAX_REFLECTION_PROMPT_CHARS} characters: "
+                f'shorten "{line[:40]}…".'
+            )
+
+
 class Program(TimeStampedModel):
     """A mentoring program: its design, its rules for joining, and its people."""
 
@@ -124,6 +148,13 @@ class Program(TimeStampedModel):
         default=14,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text="Mentors are prompted when their mentee has not scheduled a session this long.",
+    )
+    reflection_prompts = models.TextField(
+        "the program's reflection prompts",
+        blank=True,
+        validators=[validate_reflection_prompts],
+        help_text='Asked after each session, one per line, after "What did I learn from my '
+        'partner?" and "What will I do before next time?".',
     )
     coordinators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="coordinated_programs", blank=True

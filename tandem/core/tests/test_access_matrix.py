@@ -27,8 +27,8 @@ from django.utils.http import urlsafe_base64_encode
 from tandem.accounts.models import User
 from tandem.accounts.verification import verification_token
 from tandem.core.testing import make_matching_fixture, make_personas, make_user
-from tandem.mentorships.tests.pairs import make_session_fixture
 from tandem.mentorships.models import CalendarFeed, Session, SessionStatus
+from tandem.mentorships.tests.pairs import make_session_fixture
 from tandem.organizations.models import CoordinatorInvitation, Membership, Role
 from tandem.programs.models import Participant, ParticipantRole, ParticipantStatus, Question
 
@@ -241,6 +241,15 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     # Everyone manages their own feed; the feed itself opens to whoever holds its address.
     "mentorships:calendar_settings": ("FORM", (LOGIN, OK, OK, OK, OK, OK, OK)),
     "mentorships:calendar_feed": ("GET", (OK, OK, OK, OK, OK, OK, OK)),
+    # Notes and reflections: members only. An empty POST of the shared notes lacks the version
+    # it was based on, and a reflection on the fixture's session (proposed, not held) is
+    # refused: both show the session page again; empty private notes clear them.
+    "mentorships:session_shared_notes": ("POST", (LOGIN, 404, OK, OK, 404, 404, 404)),
+    "mentorships:session_private_notes": (
+        "POST",
+        (LOGIN, 404, TO_SESSION, TO_SESSION, 404, 404, 404),
+    ),
+    "mentorships:session_reflection": ("POST", (LOGIN, 404, OK, OK, 404, 404, 404)),
     # The coordinator's view of a relationship: that sessions took place, nothing written.
     "mentorships:relationship_overview": ("GET", COORDINATOR_ONLY),
 }

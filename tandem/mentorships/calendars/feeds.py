@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +14,7 @@ from tandem.mentorships.models.calendars import new_feed_token
 from tandem.mentorships.models.sessions import TIMED_STATUSES
 from tandem.programs.models import ParticipantStatus
 
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # A feed reaches this far back (and everything ahead), so that it stays small for years.
 FEED_PAST_DAYS = 365
 FEED_MAX_EVENTS = 1000
@@ -40,7 +42,8 @@ def feed_turn_off(*, user: User) -> None:
 
 
 def feed_by_token(token: str) -> CalendarFeed | None:
-    if not token or len(token) > 64:
+    # A token is URL-safe base64: anything else (a NUL, which PostgreSQL refuses) names no feed.
+    if not _TOKEN.fullmatch(token):
         return None
     return CalendarFeed.objects.select_related("user").filter(token=token).first()
 

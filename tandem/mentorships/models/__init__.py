@@ -1,6 +1,9 @@
-"""The mentorships app's models, one module per concern: relationships, sessions, calendars."""
+"""The mentorships app's models, one module per concern: relationships, sessions, notes and
+reflections, calendars."""
 
 from tandem.mentorships.models.calendars import CalendarFeed
+from tandem.mentorships.models.notes import PrivateNote, SessionNotes
+from tandem.mentorships.models.reflections import Reflection, ReflectionNotice
 from tandem.mentorships.models.relationships import (
     OPEN_STATUSES,
     MatchSource,
@@ -24,11 +27,15 @@ __all__ = [
     "CalendarFeed",
     "MatchSource",
     "MemberRole",
+    "PrivateNote",
+    "Reflection",
+    "ReflectionNotice",
     "Relationship",
     "RelationshipMember",
     "RelationshipQuerySet",
     "RelationshipStatus",
     "Session",
+    "SessionNotes",
     "SessionOption",
     "SessionQuerySet",
     "SessionStatus",

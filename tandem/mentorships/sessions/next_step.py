@@ -126,3 +126,23 @@ def next_step_for(
             True,
         )
     return NextStep(f"{lead_names} leads: expect them to propose a time.")
+
+
+def reflection_waiting_for(
+    *,
+    latest_held: Session | None,
+    reflected: bool,
+    relationship: Relationship,
+    now: datetime.datetime,
+    zone: zoneinfo.ZoneInfo,
+) -> NextStep | None:
+    """A short prompt beside the next step: the viewer has not reflected on the latest session
+    held. None in a paused or concluded relationship (they send no prompts)."""
+    if latest_held is None or reflected or latest_held.starts_at is None:
+        return None
+    if relationship.status != RelationshipStatus.ACTIVE:
+        return None
+    day = day_name(latest_held.starts_at, zone, now)
+    which = "today's session" if day == "today" else f"the session of {day}"
+    url = reverse("mentorships:session", args=[latest_held.pk]) + "#reflection"
+    return NextStep(f"Write your reflection on {which}", url, True)

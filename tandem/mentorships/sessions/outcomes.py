@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from tandem.accounts.models import User
+from tandem.mentorships.journal.reflection_notices import reflection_notice_schedule
 from tandem.mentorships.models import Session, SessionStatus
 from tandem.mentorships.models.sessions import UPCOMING_STATUSES
 from tandem.mentorships.sessions import notices
@@ -79,6 +80,8 @@ def session_record(
     if not recorded:
         raise ValidationError(f"This session is {session.get_status_display().lower()} already.")
     session.refresh_from_db()
+    if session.status == SessionStatus.HELD:
+        reflection_notice_schedule(session)  # every member is asked to reflect, once
     return session
 
 
@@ -124,5 +127,6 @@ def session_log(
             )
     except IntegrityError:
         return Proposal(relationship.sessions.get(idempotency_key=idempotency_key), created=False)
+    reflection_notice_schedule(session)
     warnings = overlap_warnings(user, [TimeOption(starts_at, ends_at)], exclude=session.pk)
     return Proposal(session, warnings)

@@ -11,6 +11,7 @@ from django.db.models import F, Prefetch
 from django.http import Http404
 
 from tandem.accounts.models import User
+from tandem.mentorships.journal.selectors import has_reflected
 from tandem.mentorships.models import (
     Relationship,
     RelationshipMember,
@@ -19,7 +20,11 @@ from tandem.mentorships.models import (
     SessionStatus,
 )
 from tandem.mentorships.models.sessions import UPCOMING_STATUSES, agenda_sent_on_time
-from tandem.mentorships.sessions.next_step import NextStep, next_step_for
+from tandem.mentorships.sessions.next_step import (
+    NextStep,
+    next_step_for,
+    reflection_waiting_for,
+)
 from tandem.programs.models import Program
 
 PAST_SHOWN = 20
@@ -32,6 +37,8 @@ class Workspace:
     past: list[Session]
     past_total: int
     next_step: NextStep
+    # The viewer's reflection on the latest session held, when not written yet.
+    reflection_waiting: NextStep | None = None
 
 
 def _open_options() -> Prefetch:
@@ -46,7 +53,8 @@ def workspace_for(user: User, member: RelationshipMember, *, now: datetime.datet
     """What the relationship's page shows its member: people, sessions, and whose move it is.
 
     A fixed number of queries whatever the number of sessions: the members, the upcoming
-    sessions (with their agendas) and their open options, the latest past sessions, their count.
+    sessions (with their agendas) and their open options, the latest past sessions, their count,
+    and whether the viewer reflected on the latest one held.
     """
     relationship = member.relationship
     members = list(relationship.members.select_related("participant__user").order_by("role", "pk"))
@@ -68,7 +76,15 @@ def workspace_for(user: User, member: RelationshipMember, *, now: datetime.datet
         now=now,
         zone=user.zone,
     )
-    return Workspace(members, upcoming, past, past_total, step)
+    latest_held = next((s for s in past if s.status == SessionStatus.HELD), None)
+    waiting = reflection_waiting_for(
+        latest_held=latest_held,
+        reflected=latest_held is not None and has_reflected(user, latest_held.pk),
+        relationship=relationship,
+        now=now,
+        zone=user.zone,
+    )
+    return Workspace(members, upcoming, past, past_total, step, waiting)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tandem.accounts.http import request_user as _user
 from tandem.accounts.services import notifications_mark_read
 from tandem.core.ids import parse_id
-from tandem.mentorships.models import RelationshipStatus, SessionStatus
+from tandem.mentorships.journal.forms import PrivateNoteForm, ReflectionForm, SharedNotesForm
+from tandem.mentorships.journal.notes import NotesConflict
+from tandem.mentorships.journal.selectors import session_journal_for
+from tandem.mentorships.models import (
+    Reflection,
+    RelationshipMember,
+    RelationshipStatus,
+    Session,
+    SessionStatus,
+)
 from tandem.mentorships.sessions import access, agendas, outcomes, proposing, selectors
 from tandem.mentorships.sessions.forms import (
     AgendaForm,
@@ -87,13 +96,44 @@ def session_propose(request: HttpRequest, relationship_id: int) -> HttpResponse:
 
 @login_required
 def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
-    """A session: its times to pick from, its state, and its agenda once sent (or your draft)."""
+    """A session: its times to pick from, its state, its agenda once sent (or your draft), its
+    notes and, once held, the reflections."""
     user = _user(request)
     session, member = access.session_of(user, session_id)
+    notifications_mark_read(user=user, url=request.path)
+    return session_page(request, session, member)
+
+
+def session_page(
+    request: HttpRequest,
+    session: Session,
+    member: RelationshipMember,
+    *,
+    forms: dict[str, Form] | None = None,
+    conflict: NotesConflict | None = None,
+) -> HttpResponse:
+    """The session page for `member`; `forms` replace the blank ones (a refused save shows
+    its own form with its errors), `conflict` shows the current shared notes beside yours."""
+    user = _user(request)
     relationship = member.relationship
     agenda = getattr(session, "agenda", None)
     writer = access.writes_agendas(member)
-    notifications_mark_read(user=user, url=request.path)
+    journal = session_journal_for(user, session, member)
+    blank: dict[str, Form] = {
+        "shared_form": SharedNotesForm(
+            initial={
+                "text": journal.shared_notes.text if journal.shared_notes else "",
+                "version": journal.notes_version,
+            }
+        ),
+        "private_form": PrivateNoteForm(
+            initial={"text": journal.private_note.text if journal.private_note else ""}
+        ),
+        "reflection_form": ReflectionForm(
+            prompts=journal.reflection_prompts,
+            initial=_reflection_initial(journal.my_reflection),
+        ),
+    }
     return render(
         request,
         "mentorships/session.html",
@@ -109,8 +149,22 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
             "started": session.has_started(timezone.now()),
             "read_only": relationship.status == RelationshipStatus.CONCLUDED,
             "concluded_message": access.CONCLUDED_MESSAGE,
+            "journal": journal,
+            "conflict": conflict,
+            **blank,
+            **(forms or {}),
         },
     )
+
+
+def _reflection_initial(reflection: Reflection | None) -> dict[str, Any]:
+    if reflection is None:
+        return {}
+    initial: dict[str, Any] = {
+        f"answer_{n}": answer for n, (_, answer) in enumerate(reflection.items, start=1)
+    }
+    initial["shared"] = reflection.shared
+    return initial
 
 
 @login_required

@@ -1,0 +1,1 @@
+"""What members write about their sessions: shared notes, private notes and reflections."""
