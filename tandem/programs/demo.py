@@ -230,6 +230,17 @@ AGENDA_TEMPLATES: list[dict[str, Any]] = [
 ]
 
 
+GOAL_PROMPTS = "\n".join(
+    [
+        "Make it specific: what will be different when you get there?",
+        "Why does it matter to you now, and not just to your manager?",
+        "How will you know you got there: what could someone see or count?",
+        "Pick a date within the program's six months; a first step for this month helps.",
+        "Break it into one to six tasks you can tick off.",
+    ]
+)
+
+
 def create_agenda_templates(program: Program) -> list[AgendaTemplate]:
     """The four demo agenda templates, in order; loading again adds nothing."""
     templates = []
@@ -422,6 +433,7 @@ def load_demo() -> dict[str, str]:
             "objectives": "Graduates feel more confident about their next career step; "
             "70% of graduates matched within two weeks of enrolment closing.",
             "guidelines": GUIDELINES,
+            "goal_prompts": GOAL_PROMPTS,
             "status": ProgramStatus.OPEN,
             "allowed_email_domains": "",
         },

@@ -50,11 +50,13 @@ class ProgramForm(forms.ModelForm):
             "guidelines",
             "agenda_due_hours",
             "mentor_prompt_after_days",
+            "goal_prompts",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "objectives": forms.Textarea(attrs={"rows": 3}),
             "guidelines": forms.Textarea(attrs={"rows": 6}),
+            "goal_prompts": forms.Textarea(attrs={"rows": 4}),
         }
 
     def __init__(self, *args: Any, organizations: list[Organization] | None = None, **kwargs: Any):

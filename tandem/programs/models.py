@@ -122,6 +122,12 @@ class Program(TimeStampedModel):
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text="Mentors are prompted when their mentee has not scheduled a session this long.",
     )
+    goal_prompts = models.TextField(
+        "goal-setting prompts",
+        blank=True,
+        help_text="Shown to participants as they write a goal, one a line "
+        "(e.g. “Make it specific: what will be different?”).",
+    )
     coordinators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="coordinated_programs", blank=True
     )

@@ -1,5 +1,6 @@
-"""The mentorships app's models, one module per concern: relationships, then sessions."""
+"""The mentorships app's models, one module per concern: relationships, sessions, goals."""
 
+from tandem.mentorships.models.goals import Goal, GoalSharing, GoalTask
 from tandem.mentorships.models.relationships import (
     OPEN_STATUSES,
     MatchSource,
@@ -20,6 +21,9 @@ from tandem.mentorships.models.sessions import (
 __all__ = [
     "OPEN_STATUSES",
     "Agenda",
+    "Goal",
+    "GoalSharing",
+    "GoalTask",
     "MatchSource",
     "MemberRole",
     "Relationship",
