@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts.http import request_user as _user
 from tandem.accounts.services import notifications_mark_read
+from tandem.mentorships.goals.selectors import goals_for_coordinator
 from tandem.mentorships.models import RelationshipStatus, SessionStatus
 from tandem.mentorships.sessions import access, agendas, outcomes, proposing, selectors
 from tandem.mentorships.sessions.forms import (
@@ -308,5 +309,6 @@ def relationship_overview(
             "members": selectors.members_for_coordinator(relationship),
             "facts": selectors.session_facts_for_coordinator(relationship),
             "proposed": selectors.proposed_count(relationship),
+            "goals": goals_for_coordinator(relationship),
         },
     )
