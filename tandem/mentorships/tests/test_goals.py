@@ -355,3 +355,22 @@ class GoalQueryCountTests(GoalTestCase):
         self.add_goals(12)
         large = [self.count_queries(user, url) for user, url in cases]
         self.assertEqual(small, large)
+
+
+class GoalPromptSettingTests(GoalTestCase):
+    def test_the_coordinator_writes_the_goal_prompts_on_the_program_settings_page(self):
+        from tandem.programs.forms import ProgramForm
+
+        program = self.p.program
+        data = {k: v for k, v in ProgramForm(instance=program).initial.items() if v is not None}
+        data = {k: v for k, v in data.items() if v is not False}
+        data["goal_prompts"] = "Make it specific.\nPick a date."
+        self.client.force_login(self.p.coordinator)
+        url = reverse("programs:edit", args=[program.pk])
+        self.assertContains(self.client.get(url), "Goal-setting prompts")
+        self.client.post(url, data)
+        program.refresh_from_db()
+        self.assertEqual(program.goal_prompts, "Make it specific.\nPick a date.")
+        self.client.force_login(self.p.mentee)
+        page = self.client.get(reverse("mentorships:goal_create", args=[self.relationship.pk]))
+        self.assertContains(page, "<li>Pick a date.</li>", html=True)
