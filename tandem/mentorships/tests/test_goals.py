@@ -4,6 +4,7 @@ write (the owner only), and the workspace's query count flat as goals and tasks 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -69,7 +70,7 @@ class GoalServiceTests(GoalTestCase):
         self.assertEqual(goal.owner.participant, self.p.mentor_participant)
 
     def test_bad_input_is_refused_naming_the_field_and_changes_nothing(self):
-        cases = [
+        cases: list[tuple[dict[str, Any], str]] = [
             ({"title": "   "}, "title"),
             ({"title": "x" * 201}, "title"),
             ({"target_date": TODAY - datetime.timedelta(days=1)}, "target_date"),
