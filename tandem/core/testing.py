@@ -269,3 +269,30 @@ def make_matching_fixture(p: Personas) -> MatchingFixture:
         ]
     )
     return MatchingFixture(criterion, pair_rule, run, draft, request, relationship)
+
+
+@dataclass
+class GoalFixture:
+    goal: Any
+    task: Any
+
+
+def make_goal_fixture(p: Personas, relationship: Any) -> GoalFixture:
+    """A goal of Mia's, shared with Marco, with two tasks (one done): one of each object the
+    goal pages and actions take."""
+    from tandem.mentorships.models import Goal, GoalSharing, GoalTask, RelationshipMember
+
+    owner = RelationshipMember.objects.get(
+        relationship=relationship, participant=p.mentee_participant
+    )
+    goal = Goal.objects.create(
+        relationship=relationship,
+        owner=owner,
+        title="Lead a small project",
+        why="I want to know whether leading suits me",
+        success_criteria="The project ships and the team would work with me again",
+        sharing=GoalSharing.PARTNERS,
+    )
+    task = GoalTask.objects.create(goal=goal, text="Ask for a project", position=0)
+    GoalTask.objects.create(goal=goal, text="Plan it", position=1, done_at=timezone.now())
+    return GoalFixture(goal, task)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from tandem.mentorships import views
 from tandem.mentorships.calendars import views as calendars
+from tandem.mentorships.goals import views as goals
 from tandem.mentorships.journal import views as journal
 from tandem.mentorships.sessions import views as sessions
 
@@ -25,6 +26,13 @@ urlpatterns = [
     path("sessions/<id:session_id>/cancel/", sessions.session_cancel, name="session_cancel"),
     path("sessions/<id:session_id>/record/", sessions.session_record, name="session_record"),
     path("sessions/<id:session_id>/agenda/", sessions.agenda, name="agenda"),
+    path("relationships/<id:relationship_id>/goals/new/", goals.goal_create, name="goal_create"),
+    path("goals/<id:goal_id>/edit/", goals.goal_edit, name="goal_edit"),
+    path("goals/<id:goal_id>/sharing/", goals.goal_share, name="goal_share"),
+    path("goals/<id:goal_id>/progress/", goals.goal_progress, name="goal_progress"),
+    path("goals/<id:goal_id>/tasks/", goals.goal_task_add, name="goal_task_add"),
+    path("goals/tasks/<id:task_id>/done/", goals.goal_task_mark, name="goal_task_mark"),
+    path("goals/tasks/<id:task_id>/delete/", goals.goal_task_delete, name="goal_task_delete"),
     path(
         "sessions/<id:session_id>/calendar.ics",
         calendars.session_calendar,

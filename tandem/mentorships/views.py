@@ -15,6 +15,7 @@ from tandem.accounts.http import request_user as _user
 from tandem.accounts.services import notifications_mark_read
 from tandem.mentorships import home as home_selectors
 from tandem.mentorships import selectors
+from tandem.mentorships.goals.selectors import goals_for_workspace
 from tandem.mentorships.models import MemberRole, RelationshipStatus
 from tandem.mentorships.sessions import access
 from tandem.mentorships.sessions.selectors import workspace_for
@@ -70,6 +71,7 @@ def relationship_detail(request: HttpRequest, relationship_id: int) -> HttpRespo
             "is_mentee": member.role in (MemberRole.MENTEE, MemberRole.PEER),
             "participant": member.participant,
             "workspace": workspace,
+            "goals": goals_for_workspace(member, workspace.members),
             "read_only": relationship.status == RelationshipStatus.CONCLUDED,
             "concluded_message": access.CONCLUDED_MESSAGE,
         },

@@ -235,6 +235,15 @@ REFLECTION_PROMPTS = (
     "Which of my goals did this session move forward?\n"
     "What was one thing my partner said that I want to remember?"
 )
+GOAL_PROMPTS = "\n".join(
+    [
+        "Make it specific: what will be different when you get there?",
+        "Why does it matter to you now, and not just to your manager?",
+        "How will you know you got there: what could someone see or count?",
+        "Pick a date within the program's six months; a first step for this month helps.",
+        "Break it into one to six tasks you can tick off.",
+    ]
+)
 
 
 def create_agenda_templates(program: Program) -> list[AgendaTemplate]:
@@ -429,6 +438,7 @@ def load_demo() -> dict[str, str]:
             "objectives": "Graduates feel more confident about their next career step; "
             "70% of graduates matched within two weeks of enrolment closing.",
             "guidelines": GUIDELINES,
+            "goal_prompts": GOAL_PROMPTS,
             "status": ProgramStatus.OPEN,
             "allowed_email_domains": "",
             "reflection_prompts": REFLECTION_PROMPTS,

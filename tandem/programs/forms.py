@@ -57,12 +57,14 @@ class ProgramForm(forms.ModelForm):
             "agenda_due_hours",
             "mentor_prompt_after_days",
             "reflection_prompts",
+            "goal_prompts",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "objectives": forms.Textarea(attrs={"rows": 3}),
             "guidelines": forms.Textarea(attrs={"rows": 6}),
             "reflection_prompts": forms.Textarea(attrs={"rows": 3}),
+            "goal_prompts": forms.Textarea(attrs={"rows": 4}),
         }
 
     def __init__(self, *args: Any, organizations: list[Organization] | None = None, **kwargs: Any):

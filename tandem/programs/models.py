@@ -156,6 +156,12 @@ class Program(TimeStampedModel):
         help_text='Asked after each session, one per line, after "What did I learn from my '
         'partner?" and "What will I do before next time?".',
     )
+    goal_prompts = models.TextField(
+        "goal-setting prompts",
+        blank=True,
+        help_text="Shown to participants as they write a goal, one a line "
+        "(e.g. “Make it specific: what will be different?”).",
+    )
     coordinators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="coordinated_programs", blank=True
     )

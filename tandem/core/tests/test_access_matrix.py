@@ -26,7 +26,12 @@ from django.utils.http import urlsafe_base64_encode
 
 from tandem.accounts.models import User
 from tandem.accounts.verification import verification_token
-from tandem.core.testing import make_matching_fixture, make_personas, make_user
+from tandem.core.testing import (
+    make_goal_fixture,
+    make_matching_fixture,
+    make_personas,
+    make_user,
+)
 from tandem.mentorships.models import CalendarFeed, Session, SessionStatus
 from tandem.mentorships.tests.pairs import make_session_fixture
 from tandem.organizations.models import CoordinatorInvitation, Membership, Role
@@ -59,6 +64,7 @@ LOGIN = Go("login", with_next=True)  # anonymous visitors are sent to log in
 HOME = Go("home")
 TO_GUIDELINES = Go("programs:join_guidelines", ("program_id",))  # the first step of joining
 TO_SESSION = Go("mentorships:session", ("session_id",))
+TO_WORKSPACE = Go("mentorships:relationship", ("relationship_id",))
 OK, REFUSED, NOT_FOUND, NOT_ALLOWED = 200, 403, 404, 405
 Outcome = int | Go
 
@@ -250,6 +256,18 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
         (LOGIN, 404, TO_SESSION, TO_SESSION, 404, 404, 404),
     ),
     "mentorships:session_reflection": ("POST", (LOGIN, 404, OK, OK, 404, 404, 404)),
+    # Goals: any member sets their own (mentors keep learning goals too); only the owner (Mia)
+    # edits, shares, sets progress and adds, ticks or removes tasks; the partner (Marco), who
+    # sees the shared goal on the workspace, gets 404 like everyone else. An empty POST leads
+    # back to the workspace: refused with a message, or for progress and a tick the default
+    # (progress from the tasks done, the task not done).
+    "mentorships:goal_create": ("FORM", PARTICIPANT_ONLY),
+    "mentorships:goal_edit": ("FORM", (LOGIN, 404, OK, 404, 404, 404, 404)),
+    "mentorships:goal_share": ("POST", (LOGIN, 404, TO_WORKSPACE, 404, 404, 404, 404)),
+    "mentorships:goal_progress": ("POST", (LOGIN, 404, TO_WORKSPACE, 404, 404, 404, 404)),
+    "mentorships:goal_task_add": ("POST", (LOGIN, 404, TO_WORKSPACE, 404, 404, 404, 404)),
+    "mentorships:goal_task_mark": ("POST", (LOGIN, 404, TO_WORKSPACE, 404, 404, 404, 404)),
+    "mentorships:goal_task_delete": ("POST", (LOGIN, 404, TO_WORKSPACE, 404, 404, 404, 404)),
     # The coordinator's view of a relationship: that sessions took place, nothing written.
     "mentorships:relationship_overview": ("GET", COORDINATOR_ONLY),
 }
@@ -308,6 +326,7 @@ class AccessMatrixWalk(TestCase):
             ends_at=cls.sessions.session.options.first().ends_at,
         )
         cls.feed = CalendarFeed.objects.create(user=p.mentee)
+        cls.goals = make_goal_fixture(p, cls.matching.relationship)
         cls.users = {
             "anonymous": None,
             "outsider": p.outsider,
@@ -338,6 +357,8 @@ class AccessMatrixWalk(TestCase):
             "relationship_id": lambda: self.matching.relationship.pk,
             "session_id": lambda: self.sessions.session.pk,
             "template_id": lambda: self.sessions.template.pk,
+            "goal_id": lambda: self.goals.goal.pk,
+            "task_id": lambda: self.goals.task.pk,
         }
 
     def kwargs_for(self, name: str, route: str, pattern: URLPattern) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from django.urls import reverse
 from tandem.accounts.models import Notification, User
 from tandem.core.tests.test_access_matrix import AccessMatrixWalk
 from tandem.matching.models import Criterion, MatchRequest
-from tandem.mentorships.models import Agenda, Relationship, Session
+from tandem.mentorships.models import Agenda, Goal, GoalSharing, GoalTask, Relationship, Session
 from tandem.organizations.models import Organization
 from tandem.programs.models import (
     AgendaTemplate,
@@ -104,7 +104,11 @@ class RenderedTextTests(AccessMatrixWalk):
         User.objects.update(full_name=PAYLOAD)
         Organization.objects.update(name=PAYLOAD)
         Program.objects.update(
-            name=PAYLOAD, description=PAYLOAD, objectives=PAYLOAD, guidelines=PAYLOAD
+            name=PAYLOAD,
+            description=PAYLOAD,
+            objectives=PAYLOAD,
+            guidelines=PAYLOAD,
+            goal_prompts=f"{PAYLOAD}\n{SCRIPT_LINK}",
         )
         ReferralPathway.objects.update(
             name=PAYLOAD, description=PAYLOAD, contact=SCRIPT_LINK, when_to_use=PAYLOAD
@@ -137,6 +141,11 @@ class RenderedTextTests(AccessMatrixWalk):
         Session.objects.update(place=PAYLOAD, response_note=PAYLOAD, cancel_reason=PAYLOAD)
         Agenda.objects.update(title=PAYLOAD, prompts=[PAYLOAD, SCRIPT_LINK], answers=[PAYLOAD])
         AgendaTemplate.objects.update(title=PAYLOAD, prompts=[PAYLOAD, SCRIPT_LINK])
+        # Shared with the coordinator too, so that every page that shows a goal shows a payload.
+        Goal.objects.update(
+            title=PAYLOAD, why=PAYLOAD, success_criteria=PAYLOAD, sharing=GoalSharing.COORDINATOR
+        )
+        GoalTask.objects.update(text=PAYLOAD)
         Notification.objects.bulk_create(
             Notification(user=user, kind="match_made", text=PAYLOAD, url="/")
             for user in User.objects.all()
@@ -168,6 +177,30 @@ class RenderedTextTests(AccessMatrixWalk):
         self.client.force_login(self.p.mentor)
         response = self.client.get(reverse("mentorships:session", args=[self.sessions.session.pk]))
         self.assertContains(response, "&lt;script&gt;alert(1)&lt;/script&gt;", count=7)
+        # Mia's goal reaches her workspace (title, why, criteria, two tasks and their remove
+        # labels: 7 more payloads than without the goal), Marco's (Mia's name over her shared
+        # goals, title, criteria, two tasks: 5 more), the coordinator's view (its title), and
+        # the goal form shows the program's prompts.
+        goal = self.goals.goal
+        workspace = reverse("mentorships:relationship", args=[goal.relationship_id])
+        escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+        def payloads(user):
+            self.client.force_login(user)
+            return self.client.get(workspace).content.decode().count(escaped)
+
+        with_goal = {user: payloads(user) for user in (self.p.mentee, self.p.mentor)}
+        self.client.force_login(self.p.mentee)
+        response = self.client.get(reverse("mentorships:goal_edit", args=[goal.pk]))
+        self.assertContains(response, f"<li>{escaped}", count=1)  # the program's prompt
+        self.client.force_login(self.p.coordinator)
+        overview = reverse(
+            "mentorships:relationship_overview", args=[self.p.program.pk, goal.relationship_id]
+        )
+        self.assertContains(self.client.get(overview), f"<li>{escaped}")
+        Goal.objects.all().delete()
+        self.assertEqual(with_goal[self.p.mentee] - payloads(self.p.mentee), 7)
+        self.assertEqual(with_goal[self.p.mentor] - payloads(self.p.mentor), 5)
 
 
 def _email_templates() -> list[Path]:

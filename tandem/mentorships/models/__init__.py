@@ -1,7 +1,8 @@
 """The mentorships app's models, one module per concern: relationships, sessions, notes and
-reflections, calendars."""
+reflections, goals, calendars."""
 
 from tandem.mentorships.models.calendars import CalendarFeed
+from tandem.mentorships.models.goals import Goal, GoalSharing, GoalTask
 from tandem.mentorships.models.notes import PrivateNote, SessionNotes
 from tandem.mentorships.models.reflections import Reflection, ReflectionNotice
 from tandem.mentorships.models.relationships import (
@@ -25,6 +26,9 @@ __all__ = [
     "OPEN_STATUSES",
     "Agenda",
     "CalendarFeed",
+    "Goal",
+    "GoalSharing",
+    "GoalTask",
     "MatchSource",
     "MemberRole",
     "PrivateNote",

@@ -146,3 +146,29 @@ def reflection_waiting_for(
     which = "today's session" if day == "today" else f"the session of {day}"
     url = reverse("mentorships:session", args=[latest_held.pk]) + "#reflection"
     return NextStep(f"Write your reflection on {which}", url, True)
+
+
+def goal_step_for(
+    *,
+    viewer: RelationshipMember,
+    relationship: Relationship,
+    goal_tasks: Sequence[tuple[int, int]],
+) -> NextStep | None:
+    """The goal prompt for `viewer`, from their own goals as (goal id, task count) pairs in
+    order: "Set your first goal", then "Add a task to your goal" for the first without a task.
+
+    Goal prompts go to the mentee (any mentee of a group, any peer) first, like the session
+    prompts; a mentor keeps learning goals unprompted. A paused or concluded relationship
+    prompts nobody.
+    """
+    if relationship.status != RelationshipStatus.ACTIVE or not writes_agendas(viewer):
+        return None
+    if not goal_tasks:
+        return NextStep(
+            "Set your first goal", reverse("mentorships:goal_create", args=[relationship.pk]), True
+        )
+    bare = next((goal_id for goal_id, count in goal_tasks if count == 0), None)
+    if bare is not None:
+        url = reverse("mentorships:relationship", args=[relationship.pk])
+        return NextStep("Add a task to your goal", f"{url}#task-text-{bare}", True)
+    return None

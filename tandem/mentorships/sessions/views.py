@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tandem.accounts.http import request_user as _user
 from tandem.accounts.services import notifications_mark_read
 from tandem.core.ids import parse_id
+from tandem.mentorships.goals.selectors import goals_for_coordinator
 from tandem.mentorships.journal.forms import PrivateNoteForm, ReflectionForm, SharedNotesForm
 from tandem.mentorships.journal.notes import NotesConflict
 from tandem.mentorships.journal.selectors import session_journal_for
@@ -362,5 +363,6 @@ def relationship_overview(
             "members": selectors.members_for_coordinator(relationship),
             "facts": selectors.session_facts_for_coordinator(relationship),
             "proposed": selectors.proposed_count(relationship),
+            "goals": goals_for_coordinator(relationship),
         },
     )
