@@ -290,7 +290,7 @@ class WorkspaceQueryCountTests(WorkspaceTestCase):
         # 13. whether the user coordinates anywhere (the header's link)
         # 14. the unread notifications count (the header's Notifications link)
         # 15. the viewer's reflection on the latest session held (the reflection prompt)
-        # 16. the goals shown to the viewer, with their tasks (one query, prefetched)
+        # 16. the goals shown to the viewer (none here, so no query for their tasks)
         self.assertEqual(set(large.values()), {16})
         make_user("unused@northwind.example")  # more people in the program change nothing
         self.assertEqual(self.count_queries(self.p.mentee), large[self.p.mentee.pk])
