@@ -3,6 +3,8 @@ to the workspace (it works without JavaScript); refusals come back as messages."
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -142,12 +144,19 @@ def goal_progress(request: HttpRequest, goal_id: int) -> HttpResponse:
 def goal_task_add(request: HttpRequest, goal_id: int) -> HttpResponse:
     user = _user(request)
     goal, _ = access.goal_of(user, goal_id)
+    text = request.POST.get("text", "")
+    if "\x00" in text:
+        messages.error(request, "Task: Null characters are not allowed.")
+        return _back_to(goal.relationship_id, goal.pk)
     try:
         _, warnings = services.goal_task_add(
             goal_id=goal_id,
             user=user,
-            text=request.POST.get("text", ""),
-            idempotency_key=request.POST.get("idempotency_key", ""),
+            text=text,
+            # A key is URL-safe text from our own form; anything else (a NUL) is no key.
+            idempotency_key=re.sub(r"[^A-Za-z0-9_-]", "", request.POST.get("idempotency_key", ""))[
+                :64
+            ],
         )
     except ValidationError as error:
         _refused(request, error)
