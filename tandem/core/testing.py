@@ -296,3 +296,19 @@ def make_goal_fixture(p: Personas, relationship: Any) -> GoalFixture:
     task = GoalTask.objects.create(goal=goal, text="Ask for a project", position=0)
     GoalTask.objects.create(goal=goal, text="Plan it", position=1, done_at=timezone.now())
     return GoalFixture(goal, task)
+
+
+def run_task_worker() -> None:
+    """What `manage.py db_worker --batch` does: run every task that is due now, then stop."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    ).run()

@@ -19,10 +19,9 @@ from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from tandem.core.testing import make_personas
+from tandem.core.testing import make_personas, run_task_worker
 from tandem.matching import tasks
 from tandem.matching.models import MatchingRules, MatchRequest, RequestStatus
 from tandem.matching.self_match import (
@@ -349,17 +348,7 @@ class WorkerScheduleTests(TransactionTestCase):
         _switch_on_self_matching(self.p.program, request_reminder_days=5, request_expiry_days=9)
 
     def run_worker(self) -> None:
-        """What `manage.py db_worker --batch` does: run every task that is due now, then stop."""
-        Worker(
-            queue_names=["default"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="test-worker",
-            excluded_queue_names=[],
-        ).run()
+        run_task_worker()
 
     def sweeps(self):
         return DBTaskResult.objects.filter(

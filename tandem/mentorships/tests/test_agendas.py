@@ -11,11 +11,10 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import TestCase, TransactionTestCase
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from tandem.accounts.models import Notification
-from tandem.core.testing import make_personas
+from tandem.core.testing import make_personas, run_task_worker
 from tandem.matching.tests.test_self_match import Clock
 from tandem.mentorships.models import (
     Agenda,
@@ -237,17 +236,7 @@ class WorkerReminderTests(TransactionTestCase):
         self.relationship = mia_and_marco(self.p)
 
     def run_worker(self) -> None:
-        """What `manage.py db_worker --batch` does: run every task due now, then stop."""
-        Worker(
-            queue_names=["default"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="test-worker",
-            excluded_queue_names=[],
-        ).run()
+        run_task_worker()
 
     def test_the_worker_reminds_once_when_the_agenda_is_due(self):
         start = (self.clock.moment + 3 * DAY).replace(microsecond=0)

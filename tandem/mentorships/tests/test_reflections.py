@@ -14,11 +14,10 @@ from django.db import connection
 from django.test import TestCase, TransactionTestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from tandem.accounts.models import Notification
-from tandem.core.testing import make_personas
+from tandem.core.testing import make_personas, run_task_worker
 from tandem.matching.tests.people import add_person
 from tandem.matching.tests.test_self_match import Clock
 from tandem.mentorships.journal import notes, reflections
@@ -246,16 +245,7 @@ class WorkerReflectionNoticeTests(TransactionTestCase):
         self.relationship = mia_and_marco(self.p)
 
     def run_worker(self) -> None:
-        Worker(
-            queue_names=["default"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="test-worker",
-            excluded_queue_names=[],
-        ).run()
+        run_task_worker()
 
     def test_the_worker_sends_the_notice_once_when_due(self):
         start = (self.clock.moment + 2 * DAY).replace(microsecond=0)
