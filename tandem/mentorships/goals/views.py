@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts.http import request_user as _user
+from tandem.mentorships import feedback
 from tandem.mentorships.goals import access, services
 from tandem.mentorships.goals.forms import GoalCreateForm, GoalForm
 from tandem.mentorships.goals.selectors import goal_prompts_of
 from tandem.mentorships.models import RelationshipStatus
 from tandem.mentorships.sessions import access as session_access
-from tandem.mentorships.sessions.views import _attach, _refused, _warn
 
 
 def _back_to(relationship_id: int, goal_id: int | None = None) -> HttpResponseRedirect:
@@ -50,9 +50,9 @@ def goal_create(request: HttpRequest, relationship_id: int) -> HttpResponse:
                 idempotency_key=data["idempotency_key"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            feedback.attach(form, error)
         else:
-            _warn(request, saved.warnings)
+            feedback.warn(request, saved.warnings)
             messages.success(request, "Your goal is set.")
             return _back_to(relationship_id, saved.goal.pk)
     return render(
@@ -88,7 +88,7 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
         try:
             services.goal_update(goal_id=goal_id, user=user, **form.cleaned_data)
         except ValidationError as error:
-            _attach(form, error)
+            feedback.attach(form, error)
         else:
             messages.success(request, "Your goal is saved.")
             return _back_to(relationship.pk, goal_id)
@@ -118,7 +118,7 @@ def goal_share(request: HttpRequest, goal_id: int) -> HttpResponse:
             goal_id=goal_id, user=user, sharing=request.POST.get("sharing", "")
         )
     except ValidationError as error:
-        _refused(request, error)
+        feedback.refused(request, error)
     else:
         messages.success(request, f"Who sees “{goal.title}”: {goal.get_sharing_display().lower()}.")
     return _back_to(goal.relationship_id, goal_id)
@@ -133,7 +133,7 @@ def goal_progress(request: HttpRequest, goal_id: int) -> HttpResponse:
         percent = services.parse_progress(request.POST.get("progress", ""))
         services.goal_progress_set(goal_id=goal_id, user=user, percent=percent)
     except ValidationError as error:
-        _refused(request, error)
+        feedback.refused(request, error)
     else:
         messages.success(request, "Progress saved.")
     return _back_to(goal.relationship_id, goal_id)
@@ -159,9 +159,9 @@ def goal_task_add(request: HttpRequest, goal_id: int) -> HttpResponse:
             ],
         )
     except ValidationError as error:
-        _refused(request, error)
+        feedback.refused(request, error)
     else:
-        _warn(request, warnings)
+        feedback.warn(request, warnings)
         messages.success(request, "Task added.")
     return _back_to(goal.relationship_id, goal_id)
 
@@ -174,7 +174,7 @@ def goal_task_mark(request: HttpRequest, task_id: int) -> HttpResponse:
     try:
         services.goal_task_mark(task_id=task_id, user=user, done=request.POST.get("done") == "1")
     except ValidationError as error:
-        _refused(request, error)
+        feedback.refused(request, error)
     return _back_to(goal.relationship_id, goal.pk)
 
 
@@ -186,7 +186,7 @@ def goal_task_delete(request: HttpRequest, task_id: int) -> HttpResponse:
     try:
         services.goal_task_delete(task_id=task_id, user=user)
     except ValidationError as error:
-        _refused(request, error)
+        feedback.refused(request, error)
     else:
         messages.success(request, "Task removed.")
     return _back_to(goal.relationship_id, goal.pk)

@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tandem.accounts.http import request_user as _user
+from tandem.mentorships import feedback
 from tandem.mentorships.journal import notes, reflections
 from tandem.mentorships.journal.forms import PrivateNoteForm, ReflectionForm, SharedNotesForm
 from tandem.mentorships.journal.selectors import session_journal_for
 from tandem.mentorships.sessions import access
-from tandem.mentorships.sessions.views import _attach, session_page
+from tandem.mentorships.sessions.views import session_page
 
 
 def _back(session_id: int, anchor: str) -> HttpResponse:
@@ -45,12 +46,12 @@ def shared_notes_save(request: HttpRequest, session_id: int) -> HttpResponse:
             data = {"shared-text": conflict.yours, "shared-version": conflict.current.version}
             form = SharedNotesForm(data)
             form.is_valid()
-            _attach(form, conflict)
+            feedback.attach(form, conflict)
             return session_page(
                 request, session, member, forms={"shared_form": form}, conflict=conflict
             )
         except ValidationError as error:
-            _attach(form, error)
+            feedback.attach(form, error)
         else:
             messages.success(request, "The shared notes are saved.")
             return _back(session_id, "shared-notes")
@@ -69,7 +70,7 @@ def private_note_save(request: HttpRequest, session_id: int) -> HttpResponse:
                 session_id=session_id, user=user, text=form.cleaned_data["text"]
             )
         except ValidationError as error:
-            _attach(form, error)
+            feedback.attach(form, error)
         else:
             messages.success(request, "Your private notes are saved. Only you can see them.")
             return _back(session_id, "private-notes")
@@ -93,7 +94,7 @@ def reflection_save(request: HttpRequest, session_id: int) -> HttpResponse:
                 shared=form.cleaned_data["shared"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            feedback.attach(form, error)
         else:
             if saved is None:
                 messages.success(request, "Your reflection is cleared.")

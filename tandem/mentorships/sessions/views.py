@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tandem.accounts.http import request_user as _user
 from tandem.accounts.services import notifications_mark_read
 from tandem.core.ids import parse_id
+from tandem.mentorships import feedback
 from tandem.mentorships.goals.selectors import goals_for_coordinator
 from tandem.mentorships.journal.forms import PrivateNoteForm, ReflectionForm, SharedNotesForm
 from tandem.mentorships.journal.notes import NotesConflict
@@ -40,26 +41,6 @@ from tandem.mentorships.sessions.forms import (
     LogForm,
     ProposeForm,
 )
-
-
-def _attach(form: Form, error: ValidationError) -> None:
-    """A service's refusal on the form: on the field it names, else above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            for each in errors:
-                form.add_error(name if name in form.fields else None, each)
-    else:
-        form.add_error(None, error)
-
-
-def _refused(request: HttpRequest, error: ValidationError) -> None:
-    for text in error.messages:
-        messages.error(request, text)
-
-
-def _warn(request: HttpRequest, warnings: list[str]) -> None:
-    for text in warnings:
-        messages.warning(request, text)
 
 
 def _session_url(session_id: int) -> str:
@@ -83,9 +64,9 @@ def session_propose(request: HttpRequest, relationship_id: int) -> HttpResponse:
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            feedback.attach(form, error)
         else:
-            _warn(request, proposal.warnings)
+            feedback.warn(request, proposal.warnings)
             messages.success(request, "Your times are proposed: you will hear when one is picked.")
             return redirect(_session_url(proposal.session.pk))
     return render(
@@ -180,9 +161,9 @@ def session_pick(request: HttpRequest, session_id: int) -> HttpResponse:
     try:
         proposal = proposing.session_pick(session_id=session_id, user=user, option_id=option_id)
     except ValidationError as error:
-        _refused(request, error)
+        feedback.refused(request, error)
     else:
-        _warn(request, proposal.warnings)
+        feedback.warn(request, proposal.warnings)
         messages.success(request, "The session is scheduled.")
     return redirect(_session_url(session_id))
 
@@ -203,9 +184,9 @@ def session_decline(request: HttpRequest, session_id: int) -> HttpResponse:
                 options=form.cleaned_data["options"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            feedback.attach(form, error)
         else:
-            _warn(request, proposal.warnings)
+            feedback.warn(request, proposal.warnings)
             messages.success(request, "Your other times are proposed.")
             return redirect(_session_url(session_id))
     return render(
@@ -227,7 +208,7 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
                 session_id=session_id, user=user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _attach(form, error)
+            feedback.attach(form, error)
         else:
             messages.success(request, "The session is cancelled; the others are told.")
             return redirect(_session_url(session_id))
@@ -249,7 +230,7 @@ def session_record(request: HttpRequest, session_id: int) -> HttpResponse:
             session_id=session_id, user=user, outcome=request.POST.get("outcome", "")
         )
     except ValidationError as error:
-        _refused(request, error)
+        feedback.refused(request, error)
     else:
         messages.success(request, f"Marked as {session.get_status_display().lower()}.")
     return redirect(_session_url(session_id))
@@ -274,9 +255,9 @@ def session_log(request: HttpRequest, relationship_id: int) -> HttpResponse:
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            feedback.attach(form, error)
         else:
-            _warn(request, proposal.warnings)
+            feedback.warn(request, proposal.warnings)
             messages.success(request, "The session is logged.")
             return redirect("mentorships:relationship", relationship_id)
     return render(
@@ -321,7 +302,7 @@ def agenda(request: HttpRequest, session_id: int) -> HttpResponse:
                 send=send,
             )
         except ValidationError as error:
-            _attach(form, error)
+            feedback.attach(form, error)
         else:
             if result.sent_now:
                 messages.success(request, "Your agenda is sent.")
