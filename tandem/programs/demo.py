@@ -35,6 +35,7 @@ from tandem.programs.models import (
 
 # Demo people have said where they are; a real person is asked on first use of a workspace.
 DEMO_TIME_ZONE = "Europe/London"
+DEMO_PROGRAM = "Graduate Mentoring 2027"
 DEMO_PASSWORD = "tandem-demo"  # noqa: S105 - the published demo password, demo data only
 
 SKILLS = [
@@ -429,7 +430,7 @@ def load_demo() -> dict[str, str]:
 
     program, created = Program.objects.get_or_create(
         organization=northwind,
-        name="Graduate Mentoring 2027",
+        name=DEMO_PROGRAM,
         defaults={
             "description": "Six months of one-to-one mentoring for this year's graduates, "
             "with experienced colleagues from across Northwind.",
@@ -499,7 +500,7 @@ def load_demo() -> dict[str, str]:
     return {
         "admin@example.com": "organization admin of Northwind",
         "coordinator@example.com": f"coordinator of {program.name}",
-        "mentor@example.com": f"mentor in {program.name}",
+        "mentor@example.com": f"mentor in {program.name}, leads a group in another",
         "mentee@example.com": f"mentee in {program.name}",
         "outsider@example.org": "admin of Globex (another organization)",
     }
