@@ -1,6 +1,6 @@
 """Journey: after their session, the mentee says it took place and writes her reflection, and
-shares it; the mentor, prompted on his workspace, writes his own (private) and reads hers. On a
-390 px phone: no page scrolls sideways, and axe-core finds no serious or critical violation."""
+shares it; the mentor, prompted on his workspace, writes his own (private) and reads hers; the
+coordinator sees that the session took place and nothing anyone wrote. On a 390 px phone: no page scrolls sideways, and axe-core finds no serious or critical violation."""
 
 from __future__ import annotations
 
@@ -85,3 +85,15 @@ def test_after_the_session_both_reflect_and_the_mentor_reads_what_the_mentee_sha
     assert sorted(Reflection.objects.values_list("author__email", "shared")) == sorted(
         [(p.mentee.email, True), (p.mentor.email, False)]
     )
+
+    # Cora, their coordinator, sees that the session took place, and nothing anyone wrote.
+    cora = visitor("Cora, coordinator")
+    cora.page.set_viewport_size(PHONE)
+    log_in(cora, p.coordinator.email)
+    cora.open(f"/programs/{p.program.pk}/relationships/{relationship.pk}/")
+    checked(cora, "A relationship in Graduate Mentoring 2027")
+    sessions = cora.page.get_by_role("region", name="Sessions")
+    expect(sessions.get_by_role("cell", name="Held")).to_be_visible()
+    page = cora.page.content()
+    for written in ("To ask for feedback early", "Draft my goal.", "How graduates see our tools."):
+        assert written not in page
