@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from tandem.accounts.models import User
+from tandem.accounts.models import Notification, User
 from tandem.mentorships.journal.reflections import reflection_prompts_for
 from tandem.mentorships.models import (
     Agenda,
@@ -37,6 +37,8 @@ from tandem.mentorships.models import (
     SessionStatus,
 )
 from tandem.mentorships.services import relationship_create
+from tandem.mentorships.sessions.notices import session_path
+from tandem.mentorships.sessions.times import format_moment
 from tandem.programs.demo import (
     DEMO_TIME_ZONE,
     GUIDELINES,
@@ -130,6 +132,42 @@ def _reflect(session: Session, author: User, answers: list[str], *, shared: bool
     )
 
 
+def _news(held: Session, upcoming: Session, mia: User, marco: User) -> None:
+    """What each of them was told about their two sessions, as the services say it."""
+    assert upcoming.starts_at is not None
+    assert held.ends_at is not None
+    agenda = upcoming.agenda
+    assert agenda.sent_at is not None
+    when = format_moment(upcoming.starts_at, ZONE)
+    read = {"read_at": agenda.sent_at + datetime.timedelta(hours=1)}
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=marco,
+                kind="reflection_shared",
+                text=f"{mia.display_name} shared their reflection on a session with you.",
+                url=session_path(held),
+                created_at=held.ends_at + datetime.timedelta(hours=3),
+                **read,
+            ),
+            Notification(
+                user=mia,
+                kind="session_scheduled",
+                text=f"{marco.display_name} picked a time: {when}.",
+                url=session_path(upcoming),
+                created_at=agenda.sent_at - datetime.timedelta(hours=2),
+            ),
+            Notification(
+                user=marco,
+                kind="agenda_received",
+                text=f"{mia.display_name} sent the agenda for {when}. Read it before you meet.",
+                url=session_path(upcoming),
+                created_at=agenda.sent_at,
+            ),
+        ]
+    )
+
+
 def _goal(
     member: RelationshipMember,
     *,
@@ -202,6 +240,7 @@ def mia_and_marco(program: Program) -> Relationship | None:
             "Every two weeks, 45 minutes, video is fine.",
         ],
     )
+    assert held.ends_at is not None
     SessionNotes.objects.create(
         session=held,
         text="We agreed to meet every two weeks.\n"
@@ -209,6 +248,7 @@ def mia_and_marco(program: Program) -> Relationship | None:
         "Mia will draft two goals before next time.",
         version=2,
         updated_by=marco,
+        updated_at=held.ends_at,
     )
     PrivateNote.objects.create(
         session=held, author=mia, text="Ask Marco how he chose his first team."
@@ -233,7 +273,7 @@ def mia_and_marco(program: Program) -> Relationship | None:
         ],
         shared=False,
     )
-    _session(
+    upcoming = _session(
         relationship,
         when=Moment(days=6, hour=14, minutes=45),
         status=SessionStatus.SCHEDULED,
@@ -248,6 +288,7 @@ def mia_and_marco(program: Program) -> Relationship | None:
             "Feedback on my first shadowing notes.",
         ],
     )
+    _news(held, upcoming, mia, marco)
     member = relationship.members.get(participant=mentee)
     _goal(
         member,

@@ -1,6 +1,7 @@
 """Journey: after their session, the mentee says it took place and writes her reflection, and
 shares it; the mentor, prompted on his workspace, writes his own (private) and reads hers; the
-coordinator sees that the session took place and nothing anyone wrote. On a 390 px phone: no page scrolls sideways, and axe-core finds no serious or critical violation."""
+coordinator sees that the session took place and nothing anyone wrote. On a 390 px phone: no
+page scrolls sideways, and axe-core finds no serious or critical violation."""
 
 from __future__ import annotations
 

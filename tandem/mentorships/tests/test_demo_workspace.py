@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.test import TestCase, override_settings
 from django.utils import timezone
 
+from tandem.accounts.models import Notification
 from tandem.mentorships.models import (
     Agenda,
     Goal,
@@ -37,6 +38,7 @@ MODELS = (
     GoalTask,
     Program,
     Participant,
+    Notification,
 )
 
 
@@ -96,6 +98,14 @@ class WorkspaceDemoTests(TestCase):
         )
         self.assertTrue(Relationship.objects.filter(status=RelationshipStatus.PAUSED).exists())
         self.assertTrue(Relationship.objects.filter(status=RelationshipStatus.CONCLUDED).exists())
+
+    def test_mia_and_marco_have_news_of_their_sessions(self):
+        for email in ("mentee@example.com", "mentor@example.com"):
+            with self.subTest(email=email):
+                self.assertTrue(Notification.objects.filter(user__email=email).exists())
+        self.assertTrue(
+            Notification.objects.filter(user__email="mentor@example.com", read_at=None).exists()
+        )
 
     def test_loading_again_adds_nothing(self):
         before = [model.objects.count() for model in MODELS]
