@@ -257,7 +257,8 @@ class SmtpDigestTests(DigestTestCase):
         )
         parts = {part.get_content_type(): part.get_content() for part in message.iter_parts()}
         self.assertEqual(set(parts), {"text/plain", "text/html"})
-        self.assertIn("Line one\r\nLine two <b>bold?</b> https://example.com/x", parts["text/plain"])
+        text = parts["text/plain"]
+        self.assertIn("Line one\r\nLine two <b>bold?</b> https://example.com/x", text)
         self.assertIn("Line one<br>", parts["text/html"])
         self.assertIn("&lt;b&gt;bold?&lt;/b&gt;", parts["text/html"])
         self.assertIn(
