@@ -162,7 +162,7 @@ class RenderedTextTests(AccessMatrixWalk):
                 relationship=cls.matching.relationship,
                 author=member,
                 body=f"{PAYLOAD}\n{SCRIPT_LINK}\nhttps://example.com/{PAYLOAD}\n"
-                f"https://example.com/a\"onmouseover=\"alert(1)",
+                f'https://example.com/a"onmouseover="alert(1)',
             )
         Notification.objects.bulk_create(
             Notification(user=user, kind="match_made", text=PAYLOAD, url="/")
