@@ -3,7 +3,8 @@ people and programs of `tandem.programs.demo`).
 
 Mia Mentee (mentee@example.com) and Marco Mentor (mentor@example.com) met once, with the agenda
 sent in time, shared notes and both reflections; their next session is scheduled with its
-agenda sent; Mia has a private goal and one shared with Marco. Marco also leads a group in a
+agenda sent; Mia has a private goal and one shared with Marco; they have written to each other
+(Marco has not read Mia's latest message yet). Marco also leads a group in a
 group program; the graduate program has a paused and a concluded relationship too.
 
 Every part is guarded by what it creates, so loading the demo again adds nothing twice.
@@ -27,6 +28,8 @@ from tandem.mentorships.models import (
     GoalSharing,
     GoalTask,
     MatchSource,
+    Message,
+    MessageReadState,
     PrivateNote,
     Reflection,
     Relationship,
@@ -316,7 +319,37 @@ def mia_and_marco(program: Program) -> Relationship | None:
             ("Write one page on what I want my work to feel like", False),
         ],
     )
+    _messages(relationship, member, relationship.members.get(participant=mentor))
     return relationship
+
+
+def _messages(
+    relationship: Relationship, mia: RelationshipMember, marco: RelationshipMember
+) -> None:
+    """A few messages since the first session; Mia read them all, Marco all but her latest."""
+    now = timezone.now()
+    written = [
+        (mia, 7, "Thanks for Tuesday! I've started on my two goals."),
+        (
+            marco,
+            6,
+            "Great. Here's the planning calendar I mentioned:\n"
+            "https://intranet.example.com/analytics/planning\n"
+            "Priya says you're welcome to join on the 14th.",
+        ),
+        (mia, 1, "I'll be there. I'll send the agenda for our next session today."),
+    ]
+    messages = [
+        Message.objects.create(
+            relationship=relationship,
+            author=author,
+            body=body,
+            created_at=now - datetime.timedelta(days=days),
+        )
+        for author, days, body in written
+    ]
+    MessageReadState.objects.create(member=mia, last_read_message=messages[-1])
+    MessageReadState.objects.create(member=marco, last_read_message=messages[-2])
 
 
 def _pair(program: Program, mentor: int, mentee: int) -> tuple[Participant, Participant]:

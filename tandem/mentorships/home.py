@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from tandem.accounts.models import User
+from tandem.mentorships.messaging.selectors import with_unread_messages
 from tandem.mentorships.models import OPEN_STATUSES, MemberRole, Relationship, RelationshipMember
 from tandem.mentorships.selectors import relationships_for_user
 from tandem.organizations.models import Organization
@@ -34,7 +35,8 @@ class HomeMatch:
 
 
 def matches_for_home(user: User) -> list[HomeMatch]:
-    """The person's relationships, each with the names of the others in it (never their own)."""
+    """The person's relationships, each with the names of the others in it (never their own)
+    and how many of their messages the person has not read."""
     return [
         HomeMatch(
             relationship=relationship,
@@ -44,7 +46,7 @@ def matches_for_home(user: User) -> list[HomeMatch]:
                 if member.participant.user_id != user.pk
             ],
         )
-        for relationship in relationships_for_user(user)
+        for relationship in with_unread_messages(relationships_for_user(user), user)
     ]
 
 

@@ -4,6 +4,7 @@ from tandem.mentorships import views
 from tandem.mentorships.calendars import views as calendars
 from tandem.mentorships.goals import views as goals
 from tandem.mentorships.journal import views as journal
+from tandem.mentorships.messaging import views as messaging
 from tandem.mentorships.sessions import views as sessions
 
 app_name = "mentorships"
@@ -33,6 +34,7 @@ urlpatterns = [
     path("goals/<id:goal_id>/tasks/", goals.goal_task_add, name="goal_task_add"),
     path("goals/tasks/<id:task_id>/done/", goals.goal_task_mark, name="goal_task_mark"),
     path("goals/tasks/<id:task_id>/delete/", goals.goal_task_delete, name="goal_task_delete"),
+    path("relationships/<id:relationship_id>/messages/", messaging.messages, name="messages"),
     path(
         "sessions/<id:session_id>/calendar.ics",
         calendars.session_calendar,

@@ -16,6 +16,8 @@ from tandem.accounts.services import notifications_mark_read
 from tandem.mentorships import home as home_selectors
 from tandem.mentorships import selectors
 from tandem.mentorships.goals.selectors import goals_for_workspace
+from tandem.mentorships.messaging.forms import MessageForm
+from tandem.mentorships.messaging.selectors import messages_for_workspace
 from tandem.mentorships.models import MemberRole, RelationshipStatus
 from tandem.mentorships.sessions import access
 from tandem.mentorships.sessions.selectors import workspace_for
@@ -43,7 +45,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def relationship_detail(request: HttpRequest, relationship_id: int) -> HttpResponse:
     """The workspace: who you work with, what happens next and whose move it is, the sessions
-    to come and past. Members still in the program only; asks for a time zone on first use."""
+    to come and past, the latest messages. Members still in the program only; asks for a time
+    zone on first use."""
     user = _user(request)
     member = access.member_of(user, relationship_id)
     if not user.time_zone:
@@ -72,6 +75,8 @@ def relationship_detail(request: HttpRequest, relationship_id: int) -> HttpRespo
             "participant": member.participant,
             "workspace": workspace,
             "goals": goals_for_workspace(member, workspace.members),
+            "conversation": messages_for_workspace(member),
+            "message_form": MessageForm(),
             "read_only": relationship.status == RelationshipStatus.CONCLUDED,
             "concluded_message": access.CONCLUDED_MESSAGE,
         },

@@ -268,6 +268,9 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     "mentorships:goal_task_add": ("POST", (LOGIN, 404, TO_WORKSPACE, 404, 404, 404, 404)),
     "mentorships:goal_task_mark": ("POST", (LOGIN, 404, TO_WORKSPACE, 404, 404, 404, 404)),
     "mentorships:goal_task_delete": ("POST", (LOGIN, 404, TO_WORKSPACE, 404, 404, 404, 404)),
+    # Messages: the relationship's members read and write them; the coordinator sees their
+    # count on the overview below, never this page. An empty POST is refused on the form.
+    "mentorships:messages": ("FORM", PARTICIPANT_ONLY),
     # The coordinator's view of a relationship: that sessions took place, nothing written.
     "mentorships:relationship_overview": ("GET", COORDINATOR_ONLY),
 }

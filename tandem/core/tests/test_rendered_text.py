@@ -22,7 +22,16 @@ from django.urls import reverse
 from tandem.accounts.models import Notification, User
 from tandem.core.tests.test_access_matrix import AccessMatrixWalk
 from tandem.matching.models import Criterion, MatchRequest
-from tandem.mentorships.models import Agenda, Goal, GoalSharing, GoalTask, Relationship, Session
+from tandem.mentorships.models import (
+    Agenda,
+    Goal,
+    GoalSharing,
+    GoalTask,
+    Message,
+    Relationship,
+    RelationshipMember,
+    Session,
+)
 from tandem.organizations.models import Organization
 from tandem.programs.models import (
     AgendaTemplate,
@@ -146,6 +155,15 @@ class RenderedTextTests(AccessMatrixWalk):
             title=PAYLOAD, why=PAYLOAD, success_criteria=PAYLOAD, sharing=GoalSharing.COORDINATOR
         )
         GoalTask.objects.update(text=PAYLOAD)
+        # A message from each side: the payloads, a script link, and web addresses that try to
+        # break out of the href they become.
+        for member in RelationshipMember.objects.filter(relationship=cls.matching.relationship):
+            Message.objects.create(
+                relationship=cls.matching.relationship,
+                author=member,
+                body=f"{PAYLOAD}\n{SCRIPT_LINK}\nhttps://example.com/{PAYLOAD}\n"
+                f'https://example.com/a"onmouseover="alert(1)',
+            )
         Notification.objects.bulk_create(
             Notification(user=user, kind="match_made", text=PAYLOAD, url="/")
             for user in User.objects.all()
@@ -201,6 +219,15 @@ class RenderedTextTests(AccessMatrixWalk):
         Goal.objects.all().delete()
         self.assertEqual(with_goal[self.p.mentee] - payloads(self.p.mentee), 7)
         self.assertEqual(with_goal[self.p.mentor] - payloads(self.p.mentor), 5)
+        # Both messages reach both members' messages page and workspace, escaped (the walk
+        # above), with their web addresses as links that end where the markup would begin.
+        messages = reverse("mentorships:messages", args=[goal.relationship_id])
+        for user in (self.p.mentee, self.p.mentor):
+            self.client.force_login(user)
+            for url in (messages, workspace):
+                page = self.client.get(url)
+                self.assertContains(page, 'href="https://example.com/" rel="nofollow noopener"', 2)
+                self.assertContains(page, 'href="https://example.com/a" rel="nofollow noopener"', 2)
 
 
 def _email_templates() -> list[Path]:

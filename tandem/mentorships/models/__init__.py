@@ -1,8 +1,9 @@
 """The mentorships app's models, one module per concern: relationships, sessions, notes and
-reflections, goals, calendars."""
+reflections, goals, messages, calendars."""
 
 from tandem.mentorships.models.calendars import CalendarFeed
 from tandem.mentorships.models.goals import Goal, GoalSharing, GoalTask
+from tandem.mentorships.models.messages import Message, MessageDigest, MessageReadState
 from tandem.mentorships.models.notes import PrivateNote, SessionNotes
 from tandem.mentorships.models.reflections import Reflection, ReflectionNotice
 from tandem.mentorships.models.relationships import (
@@ -31,6 +32,9 @@ __all__ = [
     "GoalTask",
     "MatchSource",
     "MemberRole",
+    "Message",
+    "MessageDigest",
+    "MessageReadState",
     "PrivateNote",
     "Reflection",
     "ReflectionNotice",

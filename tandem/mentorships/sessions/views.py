@@ -26,6 +26,7 @@ from tandem.mentorships.goals.selectors import goals_for_coordinator
 from tandem.mentorships.journal.forms import PrivateNoteForm, ReflectionForm, SharedNotesForm
 from tandem.mentorships.journal.notes import NotesConflict
 from tandem.mentorships.journal.selectors import session_journal_for
+from tandem.mentorships.messaging.selectors import message_counts_for_coordinator
 from tandem.mentorships.models import (
     Reflection,
     RelationshipMember,
@@ -331,7 +332,7 @@ def relationship_overview(
     request: HttpRequest, program_id: int, relationship_id: int
 ) -> HttpResponse:
     """The coordinator's view: who, and that sessions took place (when, in what state, whether
-    the agenda went out in time). Nothing anyone wrote."""
+    the agenda went out in time), how many messages and when the latest. Nothing anyone wrote."""
     relationship = selectors.get_relationship_for_coordinator(
         _user(request), program_id, relationship_id
     )
@@ -345,5 +346,6 @@ def relationship_overview(
             "facts": selectors.session_facts_for_coordinator(relationship),
             "proposed": selectors.proposed_count(relationship),
             "goals": goals_for_coordinator(relationship),
+            "message_counts": message_counts_for_coordinator(relationship),
         },
     )

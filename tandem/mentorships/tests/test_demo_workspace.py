@@ -6,6 +6,7 @@ import io
 
 from django.core.management import call_command
 from django.test import TestCase, override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from tandem.accounts.models import Notification
@@ -14,6 +15,7 @@ from tandem.mentorships.models import (
     Goal,
     GoalSharing,
     GoalTask,
+    Message,
     PrivateNote,
     Reflection,
     Relationship,
@@ -36,6 +38,7 @@ MODELS = (
     Reflection,
     Goal,
     GoalTask,
+    Message,
     Program,
     Participant,
     Notification,
@@ -88,6 +91,21 @@ class WorkspaceDemoTests(TestCase):
         )
         for goal in goals:
             self.assertGreaterEqual(goal.tasks.count(), 1)
+
+    def test_they_have_written_to_each_other_and_marco_has_one_unread(self):
+        authors = list(
+            Message.objects.filter(relationship=self.pair)
+            .order_by("created_at")
+            .values_list("author__participant__user__email", flat=True)
+        )
+        self.assertEqual(
+            authors, ["mentee@example.com", "mentor@example.com", "mentee@example.com"]
+        )
+        marco = self.pair.members.get(participant__user__email="mentor@example.com")
+        self.client.force_login(marco.participant.user)
+        page = self.client.get(reverse("mentorships:relationship", args=[self.pair.pk]))
+        self.assertContains(page, "1 unread")
+        self.assertContains(page, 'rel="nofollow noopener"')
 
     def test_there_is_a_group_a_paused_and_a_concluded_relationship(self):
         group = Relationship.objects.get(format="group")

@@ -1,4 +1,5 @@
-"""The home page: a person's programs, matches and news, in a fixed number of queries."""
+"""The home page: a person's programs, matches (with their unread messages) and news, in a fixed
+number of queries."""
 
 import re
 
@@ -8,7 +9,14 @@ from django.utils import timezone
 
 from tandem.accounts.models import Notification
 from tandem.core.testing import make_matching_fixture, make_personas, make_user
-from tandem.mentorships.models import MatchSource, MemberRole, Relationship, RelationshipMember
+from tandem.mentorships.models import (
+    MatchSource,
+    MemberRole,
+    Message,
+    MessageReadState,
+    Relationship,
+    RelationshipMember,
+)
 from tandem.organizations.models import Membership, Role
 from tandem.programs.models import (
     Participant,
@@ -55,7 +63,7 @@ class HomeTests(TestCase):
             started_on=today,
             intended_end_on=today,
         )
-        RelationshipMember.objects.bulk_create(
+        mine, theirs = RelationshipMember.objects.bulk_create(
             [
                 RelationshipMember(
                     relationship=relationship, participant=me, role=MemberRole.MENTEE
@@ -65,6 +73,13 @@ class HomeTests(TestCase):
                 ),
             ]
         )
+        # Messages both ways; the person read the first of the mentor's, so two are unread.
+        Message.objects.bulk_create(
+            Message(relationship=relationship, author=author, body=f"Note {n}")
+            for n, author in enumerate([theirs, mine, theirs, theirs])
+        )
+        first = Message.objects.filter(relationship=relationship).order_by("pk").first()
+        MessageReadState.objects.create(member=mine, last_read_message=first)
         # Behind the next steps: one imported person not yet invited, one mentee not matched.
         Participant.objects.create(
             program=program,
@@ -100,7 +115,8 @@ class HomeTests(TestCase):
             # 2. the user
             # 3. whether the user coordinates anywhere (the "Programs I run" link)
             # 4. their unread notifications (at most 10)
-            # 5. their relationships, with the program joined in
+            # 5. their relationships, with the program joined in, and how many messages in
+            #    each they have not read (a subquery)
             # 6. the members of those relationships, with participant and user joined in
             # 7. their participations, with program and organization joined in
             # 8. the programs they run, with the joined count and the counts behind each
@@ -128,6 +144,11 @@ class HomeTests(TestCase):
             self.assertEqual(len(response.context["relationships"]), size)
             self.assertContains(response, f"Mentor {size - 1:03d}")
             self.assertContains(response, f"You have a new match in Circle {size - 1:03d}.")
+            self.assertEqual(
+                {match.relationship.unread_messages for match in response.context["relationships"]},
+                {2},
+            )
+            self.assertContains(response, "2 unread messages", count=size)
 
     def test_a_match_shows_the_partner_and_links_to_the_relationship(self):
         self.add_program_with_match(self.p.mentee, 1)

@@ -1,5 +1,6 @@
 """The workspace page: the time zone asked first, whose move it is, times in the viewer's zone,
-read-only once concluded, 404 for other relationships, and a query count flat in sessions."""
+read-only once concluded, 404 for other relationships, and a query count flat in sessions and
+messages."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tandem.matching.tests.people import add_person
 from tandem.mentorships.models import (
     Agenda,
     MemberRole,
+    Message,
     RelationshipMember,
     RelationshipStatus,
     Session,
@@ -266,6 +268,12 @@ class WorkspaceQueryCountTests(WorkspaceTestCase):
             Agenda.objects.create(
                 session=session, prompts=["a"], answers=["b"], sent_at=timezone.now()
             )
+        # As many messages from each side (the workspace shows the latest few).
+        members = list(RelationshipMember.objects.filter(relationship=self.relationship))
+        Message.objects.bulk_create(
+            Message(relationship=self.relationship, author=members[i % 2], body=f"Hello {i}")
+            for i in range(count * 4)
+        )
 
     def count_queries(self, user) -> int:
         self.client.force_login(user)
@@ -276,7 +284,7 @@ class WorkspaceQueryCountTests(WorkspaceTestCase):
         self.assertEqual(response.status_code, 200)
         return len(queries)
 
-    def test_the_workspace_query_count_does_not_grow_with_sessions(self):
+    def test_the_workspace_query_count_does_not_grow_with_sessions_or_messages(self):
         self.add_sessions(8, offset=0)
         small = {user.pk: self.count_queries(user) for user in (self.p.mentee, self.p.mentor)}
         self.add_sessions(16, offset=30)
@@ -291,7 +299,9 @@ class WorkspaceQueryCountTests(WorkspaceTestCase):
         # 14. the unread notifications count (the header's Notifications link)
         # 15. the viewer's reflection on the latest session held (the reflection prompt)
         # 16. the goals shown to the viewer (none here, so no query for their tasks)
-        self.assertEqual(set(large.values()), {16})
+        # 17. the latest messages, with their authors
+        # 18. how many messages there are, and how many the viewer has not read
+        self.assertEqual(set(large.values()), {18})
         make_user("unused@northwind.example")  # more people in the program change nothing
         self.assertEqual(self.count_queries(self.p.mentee), large[self.p.mentee.pk])
 
