@@ -329,7 +329,7 @@ def _messages(
     """A few messages since the first session; Mia read them all, Marco all but her latest."""
     now = timezone.now()
     written = [
-        (mia, 7, "Thanks for Tuesday! I've started on my two goals."),
+        (mia, 7, "Thanks for last week's session! I've started on my two goals."),
         (
             marco,
             6,
