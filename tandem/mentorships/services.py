@@ -46,7 +46,7 @@ class Override:
     reason: str = ""
 
 
-def _lock(participant_ids: Sequence[int]) -> dict[int, Participant]:
+def lock_participants(participant_ids: Sequence[int]) -> dict[int, Participant]:
     # Always lock in primary-key order, so that two transactions never wait on each other.
     locked = (
         Participant.objects.select_for_update(of=("self",))
@@ -57,7 +57,7 @@ def _lock(participant_ids: Sequence[int]) -> dict[int, Participant]:
     return {p.pk: p for p in locked}
 
 
-def _open_membership(participant: Participant, role: str) -> RelationshipMember | None:
+def open_membership(participant: Participant, role: str) -> RelationshipMember | None:
     return (
         RelationshipMember.objects.filter(
             participant=participant,
@@ -96,7 +96,7 @@ def relationship_create(
     """
     override = override or Override()
     ids = [m.pk for m in mentees] + ([mentor.pk] if mentor else [])
-    locked = _lock(ids)
+    locked = lock_participants(ids)
     people = [locked[pk] for pk in ids if pk in locked]
     if len(people) != len(set(ids)) or any(p.program_id != program.pk for p in people):
         raise MatchRefused("Someone in this match is not in the program.", code="not_in_program")
@@ -109,7 +109,7 @@ def relationship_create(
             )
     for mentee in (locked[m.pk] for m in mentees):
         role = MemberRole.PEER if mentor is None else MemberRole.MENTEE
-        if _open_membership(mentee, role) is not None:
+        if open_membership(mentee, role) is not None:
             raise MatchRefused(
                 f"{mentee.user.display_name} was matched meanwhile.", code="already_matched"
             )
@@ -126,7 +126,7 @@ def relationship_create(
                 code="over_capacity",
             )
         if program.format == Format.GROUP:
-            existing = _open_membership(mentor, MemberRole.MENTOR)
+            existing = open_membership(mentor, MemberRole.MENTOR)
             if existing is not None:
                 relationship = existing.relationship
     if (override.capacity or override.required_rules) and not override.reason.strip():

@@ -4,6 +4,7 @@ from tandem.mentorships import views
 from tandem.mentorships.calendars import views as calendars
 from tandem.mentorships.goals import views as goals
 from tandem.mentorships.journal import views as journal
+from tandem.mentorships.lifecycle import views as lifecycle
 from tandem.mentorships.messaging import views as messaging
 from tandem.mentorships.sessions import views as sessions
 
@@ -50,6 +51,57 @@ urlpatterns = [
     ),
     path(
         "sessions/<id:session_id>/reflection/", journal.reflection_save, name="session_reflection"
+    ),
+    path(
+        "relationships/<id:relationship_id>/reignite/",
+        lifecycle.reignite_ask,
+        name="relationship_reignite",
+    ),
+    path(
+        "relationships/<id:relationship_id>/reignite/answer/",
+        lifecycle.reignite_answer,
+        name="relationship_reignite_answer",
+    ),
+    path(
+        "relationships/<id:relationship_id>/closing-reflection/",
+        lifecycle.closing_reflection,
+        name="closing_reflection",
+    ),
+    path(
+        "relationships/<id:relationship_id>/pause/",
+        lifecycle.relationship_change,
+        {"action": "pause"},
+        name="relationship_pause",
+    ),
+    path(
+        "relationships/<id:relationship_id>/resume/",
+        lifecycle.relationship_change,
+        {"action": "resume"},
+        name="relationship_resume",
+    ),
+    path(
+        "relationships/<id:relationship_id>/conclude/",
+        lifecycle.relationship_change,
+        {"action": "conclude"},
+        name="relationship_conclude",
+    ),
+    path(
+        "programs/<id:program_id>/relationships/<id:relationship_id>/resume/",
+        lifecycle.coordinator_change,
+        {"action": "resume"},
+        name="coordinator_resume",
+    ),
+    path(
+        "programs/<id:program_id>/relationships/<id:relationship_id>/conclude/",
+        lifecycle.coordinator_change,
+        {"action": "conclude"},
+        name="coordinator_conclude",
+    ),
+    path(
+        "programs/<id:program_id>/relationships/<id:relationship_id>/reignite/",
+        lifecycle.coordinator_change,
+        {"action": "reignite"},
+        name="coordinator_reignite",
     ),
     path(
         "programs/<id:program_id>/relationships/<id:relationship_id>/",

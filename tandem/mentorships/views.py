@@ -16,6 +16,7 @@ from tandem.accounts.services import notifications_mark_read
 from tandem.mentorships import home as home_selectors
 from tandem.mentorships import selectors
 from tandem.mentorships.goals.selectors import goals_for_workspace
+from tandem.mentorships.lifecycle.selectors import lifecycle_for
 from tandem.mentorships.messaging.forms import MessageForm
 from tandem.mentorships.messaging.selectors import messages_for_workspace
 from tandem.mentorships.models import MemberRole, RelationshipStatus
@@ -53,7 +54,8 @@ def relationship_detail(request: HttpRequest, relationship_id: int) -> HttpRespo
         messages.info(request, "First, your time zone: every session time is shown in it.")
         return redirect(f"{reverse('account')}?{urlencode({'next': request.path})}")
     relationship = member.relationship
-    workspace = workspace_for(user, member, now=timezone.now())
+    now = timezone.now()
+    workspace = workspace_for(user, member, now=now)
     partners = []
     for other in workspace.members:
         if other.pk == member.pk:
@@ -77,6 +79,7 @@ def relationship_detail(request: HttpRequest, relationship_id: int) -> HttpRespo
             "goals": goals_for_workspace(member, workspace.members),
             "conversation": messages_for_workspace(member),
             "message_form": MessageForm(),
+            "lifecycle": lifecycle_for(member, now=now),
             "read_only": relationship.status == RelationshipStatus.CONCLUDED,
             "concluded_message": access.CONCLUDED_MESSAGE,
         },

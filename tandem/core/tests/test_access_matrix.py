@@ -271,8 +271,30 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     # Messages: the relationship's members read and write them; the coordinator sees their
     # count on the overview below, never this page. An empty POST is refused on the form.
     "mentorships:messages": ("FORM", PARTICIPANT_ONLY),
-    # The coordinator's view of a relationship: that sessions took place, nothing written.
+    # Its life: members pause, resume and conclude (each a page that says what it does, then
+    # a form); the fixture's relationship is active, so an ask to start again, its answer and
+    # the closing reflection lead back to the workspace with a message.
+    "mentorships:relationship_pause": ("FORM", PARTICIPANT_ONLY),
+    "mentorships:relationship_resume": ("FORM", PARTICIPANT_ONLY),
+    "mentorships:relationship_conclude": ("FORM", PARTICIPANT_ONLY),
+    "mentorships:relationship_reignite": (
+        "POST",
+        (LOGIN, 404, TO_WORKSPACE, TO_WORKSPACE, 404, 404, 404),
+    ),
+    "mentorships:relationship_reignite_answer": (
+        "POST",
+        (LOGIN, 404, TO_WORKSPACE, TO_WORKSPACE, 404, 404, 404),
+    ),
+    "mentorships:closing_reflection": (
+        "FORM",
+        (LOGIN, 404, TO_WORKSPACE, TO_WORKSPACE, 404, 404, 404),
+    ),
+    # The coordinator's view of a relationship: that sessions took place, nothing written;
+    # and their own conclude, resume and re-ignite.
     "mentorships:relationship_overview": ("GET", COORDINATOR_ONLY),
+    "mentorships:coordinator_resume": ("FORM", COORDINATOR_ONLY),
+    "mentorships:coordinator_conclude": ("FORM", COORDINATOR_ONLY),
+    "mentorships:coordinator_reignite": ("FORM", COORDINATOR_ONLY),
 }
 
 

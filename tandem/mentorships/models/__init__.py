@@ -3,6 +3,12 @@ reflections, goals, messages, calendars."""
 
 from tandem.mentorships.models.calendars import CalendarFeed
 from tandem.mentorships.models.goals import Goal, GoalSharing, GoalTask
+from tandem.mentorships.models.lifecycle import (
+    Again,
+    ClosingReflection,
+    ReigniteRequest,
+    RelationshipStatusChange,
+)
 from tandem.mentorships.models.messages import Message, MessageDigest, MessageReadState
 from tandem.mentorships.models.notes import PrivateNote, SessionNotes
 from tandem.mentorships.models.reflections import Reflection, ReflectionNotice
@@ -25,8 +31,10 @@ from tandem.mentorships.models.sessions import (
 
 __all__ = [
     "OPEN_STATUSES",
+    "Again",
     "Agenda",
     "CalendarFeed",
+    "ClosingReflection",
     "Goal",
     "GoalSharing",
     "GoalTask",
@@ -38,10 +46,12 @@ __all__ = [
     "PrivateNote",
     "Reflection",
     "ReflectionNotice",
+    "ReigniteRequest",
     "Relationship",
     "RelationshipMember",
     "RelationshipQuerySet",
     "RelationshipStatus",
+    "RelationshipStatusChange",
     "Session",
     "SessionNotes",
     "SessionOption",

@@ -62,6 +62,9 @@ class Relationship(TimeStampedModel):
     override_reason = models.TextField(
         blank=True, help_text="Why a coordinator matched past a capacity or a required rule."
     )
+    # While paused: the day it resumes by itself, if the members gave one.
+    resume_on = models.DateField(null=True, blank=True)
+    concluded_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[RelationshipQuerySet] = RelationshipQuerySet.as_manager()  # type: ignore[assignment]
 

@@ -80,5 +80,16 @@ def ensure_writable(relationship: Relationship) -> None:
         raise ValidationError(CONCLUDED_MESSAGE, code="concluded")
 
 
+PAUSED_MESSAGE = "This relationship is paused: resume it first to plan a session."
+
+
+def ensure_plannable(relationship: Relationship) -> None:
+    """Refuse planning a session in a concluded or a paused relationship (messages, notes and
+    goals stay open while paused: a pause is a break from meeting, not from each other)."""
+    ensure_writable(relationship)
+    if relationship.status == RelationshipStatus.PAUSED:
+        raise ValidationError(PAUSED_MESSAGE, code="paused")
+
+
 def writes_agendas(member: RelationshipMember) -> bool:
     return member.role in AGENDA_WRITER_ROLES

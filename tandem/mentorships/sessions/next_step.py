@@ -56,6 +56,17 @@ def next_step_for(
     """What happens next, for `viewer`; `sessions` are the relationship's, any order."""
     if relationship.status == RelationshipStatus.CONCLUDED:
         return NextStep("This relationship has concluded.")
+    if relationship.status == RelationshipStatus.PAUSED:
+        until = (
+            f" until {relationship.resume_on.day} {relationship.resume_on:%B %Y}"
+            if relationship.resume_on
+            else ""
+        )
+        return NextStep(
+            f"Paused{until}: no reminders until it resumes.",
+            url=reverse("mentorships:relationship_resume", args=[relationship.pk]),
+            yours=True,
+        )
     propose = reverse("mentorships:session_propose", args=[relationship.pk])
     leads = writes_agendas(viewer)
     lead_members = [m for m in members if writes_agendas(m) and m.pk != viewer.pk]

@@ -20,7 +20,11 @@ from django.utils import timezone
 from tandem.accounts.models import User
 from tandem.mentorships.models import Session, SessionOption, SessionStatus
 from tandem.mentorships.sessions import notices
-from tandem.mentorships.sessions.access import ensure_writable, member_of, session_of
+from tandem.mentorships.sessions.access import (
+    ensure_plannable,
+    member_of,
+    session_of,
+)
 from tandem.mentorships.sessions.reminders import agenda_reminder_schedule
 from tandem.mentorships.sessions.times import MAX_MINUTES, TimeOption, format_moment
 
@@ -115,7 +119,7 @@ def session_propose(
     now = now or timezone.now()
     member = member_of(user, relationship_id, lock=True)
     relationship = member.relationship
-    ensure_writable(relationship)
+    ensure_plannable(relationship)
     if idempotency_key:
         existing = relationship.sessions.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -153,7 +157,7 @@ def session_pick(
     """Another member than the proposer picks one of the times: the session is scheduled."""
     now = now or timezone.now()
     session, member = session_of(user, session_id, lock=True)
-    ensure_writable(member.relationship)
+    ensure_plannable(member.relationship)
     if session.status != SessionStatus.PROPOSED:
         raise ValidationError(f"This session is {session.get_status_display().lower()} already.")
     if session.proposed_by_id == user.pk:
@@ -207,7 +211,7 @@ def session_decline(
     """None of the times suits: say why, and propose others (the proposer now waits)."""
     now = now or timezone.now()
     session, member = session_of(user, session_id, lock=True)
-    ensure_writable(member.relationship)
+    ensure_plannable(member.relationship)
     if session.status != SessionStatus.PROPOSED:
         raise ValidationError(f"This session is {session.get_status_display().lower()} already.")
     if session.proposed_by_id == user.pk:

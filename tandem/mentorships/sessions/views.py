@@ -26,8 +26,10 @@ from tandem.mentorships.goals.selectors import goals_for_coordinator
 from tandem.mentorships.journal.forms import PrivateNoteForm, ReflectionForm, SharedNotesForm
 from tandem.mentorships.journal.notes import NotesConflict
 from tandem.mentorships.journal.selectors import session_journal_for
+from tandem.mentorships.lifecycle.selectors import history_for_coordinator
 from tandem.mentorships.messaging.selectors import message_counts_for_coordinator
 from tandem.mentorships.models import (
+    ClosingReflection,
     Reflection,
     RelationshipMember,
     RelationshipStatus,
@@ -346,6 +348,8 @@ def relationship_overview(
             "facts": selectors.session_facts_for_coordinator(relationship),
             "proposed": selectors.proposed_count(relationship),
             "goals": goals_for_coordinator(relationship),
+            "history": history_for_coordinator(relationship),
+            "closings": ClosingReflection.objects.filter(relationship=relationship).count(),
             "message_counts": message_counts_for_coordinator(relationship),
         },
     )

@@ -301,7 +301,12 @@ class WorkspaceQueryCountTests(WorkspaceTestCase):
         # 16. the goals shown to the viewer (none here, so no query for their tasks)
         # 17. the latest messages, with their authors
         # 18. how many messages there are, and how many the viewer has not read
-        self.assertEqual(set(large.values()), {18})
+        # 19. the milestones' facts (first session held, first goal, closing reflections,
+        #     current members), as columns of one query
+        # 20. the status history, with who changed it
+        # 21. the closing reflections (the viewer's, and those shared with them)
+        # 22. a pending ask to start again
+        self.assertEqual(set(large.values()), {22})
         make_user("unused@northwind.example")  # more people in the program change nothing
         self.assertEqual(self.count_queries(self.p.mentee), large[self.p.mentee.pk])
 

@@ -1,0 +1,300 @@
+"""Changing a relationship's status: pause, resume, conclude and re-ignite, by a member or by
+the program's coordinator. Each change locks the relationship's row, checks where it stands
+(a double submission finds it changed and changes nothing), records who, when and why, and
+tells the other members. Capacity is checked on the locked participants' rows on resume and
+re-ignite, so two at once never overfill a mentor."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from tandem.accounts.models import User
+from tandem.core.text import clean_text
+from tandem.mentorships.models import (
+    MemberRole,
+    ReigniteRequest,
+    Relationship,
+    RelationshipMember,
+    RelationshipStatus,
+    RelationshipStatusChange,
+)
+from tandem.mentorships.selectors import mentor_open_load
+from tandem.mentorships.services import lock_participants, open_membership
+from tandem.mentorships.sessions import notices
+from tandem.programs.models import ParticipantStatus, Program
+
+REASON_MAX = 2000
+PAUSE_MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts on a relationship: one of its current members, or its program's coordinator."""
+
+    user: User
+    relationship: Relationship
+    member: RelationshipMember | None
+
+    @property
+    def by_coordinator(self) -> bool:
+        return self.member is None
+
+
+def actor_for(user: User, relationship_id: int, *, as_coordinator: bool = False) -> Actor:
+    """Lock the relationship's row and say who acts; a 404 for anyone else."""
+    relationship = (
+        Relationship.objects.select_for_update(of=("self",))
+        .select_related("program__organization")
+        .filter(pk=relationship_id)
+        .first()
+    )
+    if relationship is None:
+        raise Http404("No such relationship.")
+    if as_coordinator:
+        if not Program.objects.coordinated_by(user).filter(pk=relationship.program_id).exists():
+            raise Http404("No such relationship.")
+        return Actor(user, relationship, None)
+    member = (
+        relationship.members.select_related("participant__user")
+        .filter(participant__user=user, participant__status=ParticipantStatus.JOINED)
+        .first()
+    )
+    if member is None:
+        raise Http404("No such relationship.")
+    return Actor(user, relationship, member)
+
+
+def _reason(text: str, *, required: bool) -> str:
+    reason = clean_text(text, field="reason", max_length=REASON_MAX)
+    if required and not reason:
+        raise ValidationError({"reason": "Say why, in a few words: your partner reads it."})
+    return reason
+
+
+def _record(
+    actor: Actor, to_status: str, *, reason: str = "", resume_on: datetime.date | None = None
+) -> None:
+    relationship = actor.relationship
+    RelationshipStatusChange.objects.create(
+        relationship=relationship,
+        from_status=relationship.status,
+        to_status=to_status,
+        changed_by=actor.user,
+        by_coordinator=actor.by_coordinator,
+        reason=reason,
+        resume_on=resume_on,
+    )
+    relationship.status = to_status
+    relationship.resume_on = resume_on
+    fields = ["status", "resume_on", "updated_at"]
+    if to_status == RelationshipStatus.CONCLUDED:
+        relationship.concluded_at = timezone.now()
+        fields.append("concluded_at")
+    relationship.save(update_fields=fields)
+
+
+def current_members(relationship: Relationship) -> list[RelationshipMember]:
+    return list(
+        relationship.members.select_related("participant__user")
+        .filter(participant__status=ParticipantStatus.JOINED)
+        .order_by("role", "pk")
+    )
+
+
+def _tell(actor: Actor, *, kind: str, text: str, everyone: bool = False) -> None:
+    """The other members (every member when the coordinator acted, or `everyone`)."""
+    members = current_members(actor.relationship)
+    people = [
+        m.participant.user
+        for m in members
+        if everyone or actor.by_coordinator or m.participant.user_id != actor.user.pk
+    ]
+    url = reverse("mentorships:relationship", args=[actor.relationship.pk])
+    notices.tell_and_email(
+        people, kind=kind, subject=text, text=text, url=url, action="Open your relationship"
+    )
+
+
+def _name(actor: Actor) -> str:
+    return "Your coordinator" if actor.by_coordinator else actor.user.display_name
+
+
+@transaction.atomic
+def relationship_pause(
+    *, relationship_id: int, user: User, reason: str, resume_on: datetime.date | None = None
+) -> Relationship:
+    actor = actor_for(user, relationship_id)
+    relationship = actor.relationship
+    if relationship.status != RelationshipStatus.ACTIVE:
+        raise ValidationError(
+            f"This relationship is {relationship.get_status_display().lower()}: only an active "
+            "one can be paused.",
+            code="not_active",
+        )
+    why = _reason(reason, required=True)
+    today = timezone.localdate()
+    if resume_on is not None and resume_on <= today:
+        raise ValidationError({"resume_on": "The resume date must be after today."})
+    if resume_on is not None and resume_on > today + datetime.timedelta(days=PAUSE_MAX_DAYS):
+        raise ValidationError({"resume_on": "Pause for at most a year."})
+    _record(actor, RelationshipStatus.PAUSED, reason=why, resume_on=resume_on)
+    until = f" until {resume_on:%-d %B %Y}" if resume_on else ""
+    _tell(
+        actor, kind="relationship_paused", text=f"{_name(actor)} paused your relationship{until}."
+    )
+    return relationship
+
+
+def _check_room(relationship: Relationship, *, adding: bool) -> None:
+    """Lock the members' participant rows, then refuse if anyone left the program, a mentee is
+    in another open relationship, or the mentor has no room (`adding`: the relationship's
+    mentees are not counted in the mentor's load yet)."""
+    members = list(relationship.members.all())
+    locked = lock_participants([m.participant_id for m in members])
+    mentor: RelationshipMember | None = None
+    for member in members:
+        person = locked[member.participant_id]
+        if person.status != ParticipantStatus.JOINED:
+            raise ValidationError(
+                f"{person.user.display_name} is no longer in the program.", code="left_program"
+            )
+        if member.role == MemberRole.MENTOR:
+            mentor = member
+        elif adding:
+            other = open_membership(person, member.role)
+            if other is not None and other.relationship_id != relationship.pk:
+                raise ValidationError(
+                    f"{person.user.display_name} is in another relationship now.",
+                    code="matched_elsewhere",
+                )
+    if mentor is None:
+        return
+    person = locked[mentor.participant_id]
+    load = mentor_open_load(person)
+    mentees = sum(1 for m in members if m.role == MemberRole.MENTEE) if adding else 0
+    if load + mentees > (person.capacity or 0):
+        raise ValidationError(
+            f"{person.user.display_name} has no room: {load} of {person.capacity or 0} places "
+            "taken. The coordinator can raise the capacity first.",
+            code="over_capacity",
+        )
+
+
+@transaction.atomic
+def relationship_resume(
+    *, relationship_id: int, user: User, as_coordinator: bool = False
+) -> Relationship:
+    actor = actor_for(user, relationship_id, as_coordinator=as_coordinator)
+    if actor.relationship.status != RelationshipStatus.PAUSED:
+        raise ValidationError("This relationship is not paused.", code="not_paused")
+    _check_room(actor.relationship, adding=False)
+    _record(actor, RelationshipStatus.ACTIVE)
+    _tell(actor, kind="relationship_resumed", text=f"{_name(actor)} resumed your relationship.")
+    return actor.relationship
+
+
+@transaction.atomic
+def relationship_conclude(
+    *, relationship_id: int, user: User, reason: str = "", as_coordinator: bool = False
+) -> Relationship:
+    """Conclude; every member is asked for a closing reflection."""
+    actor = actor_for(user, relationship_id, as_coordinator=as_coordinator)
+    if actor.relationship.status == RelationshipStatus.CONCLUDED:
+        raise ValidationError("This relationship has concluded already.", code="concluded")
+    _record(actor, RelationshipStatus.CONCLUDED, reason=_reason(reason, required=False))
+    ReigniteRequest.objects.filter(
+        relationship=actor.relationship, answered_at__isnull=True
+    ).delete()
+    _tell(
+        actor,
+        kind="relationship_concluded",
+        text=f"{_name(actor)} concluded your relationship. Write your closing reflection: what "
+        "went well, what you learned.",
+        everyone=True,
+    )
+    return actor.relationship
+
+
+def _reignite(actor: Actor) -> Relationship:
+    if actor.relationship.status != RelationshipStatus.CONCLUDED:
+        raise ValidationError(
+            "Only a concluded relationship can be re-ignited.", code="not_concluded"
+        )
+    _check_room(actor.relationship, adding=True)
+    _record(actor, RelationshipStatus.ACTIVE)
+    ReigniteRequest.objects.filter(
+        relationship=actor.relationship, answered_at__isnull=True
+    ).update(answered_at=timezone.now(), answered_by=actor.user, accepted=True)
+    return actor.relationship
+
+
+@transaction.atomic
+def reignite_ask(*, relationship_id: int, user: User) -> ReigniteRequest:
+    """A member asks to start again; the others are asked to accept. Asking twice is one ask."""
+    actor = actor_for(user, relationship_id)
+    if actor.relationship.status != RelationshipStatus.CONCLUDED:
+        raise ValidationError(
+            "Only a concluded relationship can be re-ignited.", code="not_concluded"
+        )
+    pending = ReigniteRequest.objects.filter(
+        relationship=actor.relationship, answered_at__isnull=True
+    ).first()
+    if pending is not None:
+        return pending
+    request = ReigniteRequest.objects.create(relationship=actor.relationship, asked_by=user)
+    _tell(
+        actor,
+        kind="relationship_reignite_asked",
+        text=f"{user.display_name} would like to start your mentoring again.",
+    )
+    return request
+
+
+@transaction.atomic
+def reignite_answer(*, relationship_id: int, user: User, accept: bool) -> Relationship:
+    """Another member accepts (the relationship is active again) or declines the ask."""
+    actor = actor_for(user, relationship_id)
+    pending = ReigniteRequest.objects.filter(
+        relationship=actor.relationship, answered_at__isnull=True
+    ).first()
+    if pending is None:
+        raise ValidationError("Nobody has asked to start again.", code="no_request")
+    if pending.asked_by_id == user.pk:
+        raise ValidationError("Your partner answers your ask, not you.", code="own_request")
+    if not accept:
+        pending.answered_at, pending.answered_by, pending.accepted = timezone.now(), user, False
+        pending.save(update_fields=["answered_at", "answered_by", "accepted"])
+        _tell(
+            actor,
+            kind="relationship_reignite_declined",
+            text=f"{user.display_name} would rather not start again now.",
+        )
+        return actor.relationship
+    _reignite(actor)
+    _tell(
+        actor,
+        kind="relationship_reignited",
+        text=f"{user.display_name} accepted: your "
+        "relationship is active again, with all its history.",
+    )
+    return actor.relationship
+
+
+@transaction.atomic
+def relationship_reignite(*, relationship_id: int, user: User) -> Relationship:
+    """The coordinator starts a concluded relationship again."""
+    actor = actor_for(user, relationship_id, as_coordinator=True)
+    _reignite(actor)
+    _tell(
+        actor,
+        kind="relationship_reignited",
+        text="Your coordinator started your relationship again, with all its history.",
+    )
+    return actor.relationship
