@@ -3,14 +3,11 @@ kept (service, page, and two real threads at once); private notes for their auth
 
 from __future__ import annotations
 
-import threading
-
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 
-from tandem.core.testing import make_personas
+from tandem.core.testing import make_personas, race
 from tandem.mentorships.journal import notes
 from tandem.mentorships.models import PrivateNote, RelationshipStatus, SessionNotes
 from tandem.mentorships.models.notes import MAX_NOTE_CHARS
@@ -177,30 +174,12 @@ class ConcurrentNotesTests(TransactionTestCase):
     def test_two_saves_from_the_same_version_at_once(self):
         p = make_personas()
         session = scheduled_session(mia_and_marco(p))
-        barrier = threading.Barrier(2)
-        results: list[object] = []
-
         def save(user, text):
-            try:
-                barrier.wait()
-                results.append(
-                    notes.shared_notes_save(
-                        session_id=session.pk, user=user, text=text, based_on_version=0
-                    )
-                )
-            except BaseException as error:
-                results.append(error)
-            finally:
-                connection.close()
+            return lambda: notes.shared_notes_save(
+                session_id=session.pk, user=user, text=text, based_on_version=0
+            )
 
-        threads = [
-            threading.Thread(target=save, args=(p.mentee, "Mia's words")),
-            threading.Thread(target=save, args=(p.mentor, "Marco's words")),
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        results = race(save(p.mentee, "Mia's words"), save(p.mentor, "Marco's words"))
         conflicts = [r for r in results if isinstance(r, notes.NotesConflict)]
         saved = [r for r in results if isinstance(r, notes.NotesSaved)]
         self.assertEqual((len(conflicts), len(saved)), (1, 1), results)

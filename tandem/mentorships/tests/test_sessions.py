@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import datetime
-import threading
 import zoneinfo
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.http import Http404
 from django.test import TestCase, TransactionTestCase
 from django.utils import timezone
 
 from tandem.accounts.models import Notification
-from tandem.core.testing import make_personas
+from tandem.core.testing import make_personas, race
 from tandem.mentorships.models import (
     RelationshipStatus,
     Session,
@@ -381,24 +379,7 @@ class ConcurrentSessionTests(TransactionTestCase):
     writers with IMMEDIATE transactions; PostgreSQL with the relationship's row lock)."""
 
     def race(self, *calls) -> list[object]:
-        barrier = threading.Barrier(len(calls))
-        results: list[object] = []
-
-        def run(call) -> None:
-            try:
-                barrier.wait()
-                results.append(call())
-            except BaseException as error:
-                results.append(error)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return results
+        return race(*calls)
 
     def test_the_same_proposal_submitted_twice_at_once_makes_one_session(self):
         p = make_personas()
