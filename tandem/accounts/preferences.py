@@ -20,7 +20,8 @@ DIGEST_CHOICES = [
 
 # group word → what the person switches on or off
 EMAIL_GROUPS: dict[str, str] = {
-    "session": "Sessions: proposed, scheduled, cancelled (with the calendar file)",
+    "session": "Sessions: proposed, scheduled, cancelled (with the calendar file), and a "
+    "nudge when none is planned",
     "agenda": "Agendas: one sent to you, and the reminder to send yours",
     "reflection": "Reflections: the prompt after a session",
     "goal": "Goals shared with you",

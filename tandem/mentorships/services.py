@@ -25,6 +25,7 @@ from tandem.mentorships.models import (
     RelationshipMember,
 )
 from tandem.mentorships.selectors import mentor_open_load
+from tandem.mentorships.sessions.nudges import session_nudge_schedule
 from tandem.programs.models import Format, Participant, ParticipantStatus, Program
 
 
@@ -160,6 +161,8 @@ def relationship_create(
             )
         )
     RelationshipMember.objects.bulk_create(members)
+    if is_new:
+        session_nudge_schedule(relationship, timezone.now())  # if no first session is planned
     if notify:
         _notify_match(relationship, [m.participant for m in members], mentor if is_new else None)
     return relationship

@@ -147,7 +147,8 @@ class Program(TimeStampedModel):
         "prompt the mentor after (days)",
         default=14,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
-        help_text="Mentors are prompted when their mentee has not scheduled a session this long.",
+        help_text="Mentees get a nudge, and mentors a prompt, when nothing is planned this long "
+        "after the last session.",
     )
     reflection_prompts = models.TextField(
         "the program's reflection prompts",

@@ -12,22 +12,20 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.urls import reverse
 from django.utils import timezone
 
 from tandem.accounts.models import User
 from tandem.core.text import clean_text
+from tandem.mentorships.lifecycle.resumes import resume_schedule
+from tandem.mentorships.lifecycle.rules import check_room, current_members, tell_people
 from tandem.mentorships.models import (
-    MemberRole,
     ReigniteRequest,
     Relationship,
     RelationshipMember,
     RelationshipStatus,
     RelationshipStatusChange,
 )
-from tandem.mentorships.selectors import mentor_open_load
-from tandem.mentorships.services import lock_participants, open_membership
-from tandem.mentorships.sessions import notices
+from tandem.mentorships.sessions.nudges import session_nudge_schedule
 from tandem.programs.models import ParticipantStatus, Program
 
 REASON_MAX = 2000
@@ -100,14 +98,6 @@ def _record(
     relationship.save(update_fields=fields)
 
 
-def current_members(relationship: Relationship) -> list[RelationshipMember]:
-    return list(
-        relationship.members.select_related("participant__user")
-        .filter(participant__status=ParticipantStatus.JOINED)
-        .order_by("role", "pk")
-    )
-
-
 def _tell(actor: Actor, *, kind: str, text: str, everyone: bool = False) -> None:
     """The other members (every member when the coordinator acted, or `everyone`)."""
     members = current_members(actor.relationship)
@@ -116,10 +106,7 @@ def _tell(actor: Actor, *, kind: str, text: str, everyone: bool = False) -> None
         for m in members
         if everyone or actor.by_coordinator or m.participant.user_id != actor.user.pk
     ]
-    url = reverse("mentorships:relationship", args=[actor.relationship.pk])
-    notices.tell_and_email(
-        people, kind=kind, subject=text, text=text, url=url, action="Open your relationship"
-    )
+    tell_people(actor.relationship, people, kind=kind, text=text)
 
 
 def _name(actor: Actor) -> str:
@@ -145,46 +132,12 @@ def relationship_pause(
     if resume_on is not None and resume_on > today + datetime.timedelta(days=PAUSE_MAX_DAYS):
         raise ValidationError({"resume_on": "Pause for at most a year."})
     _record(actor, RelationshipStatus.PAUSED, reason=why, resume_on=resume_on)
+    resume_schedule(relationship)
     until = f" until {resume_on:%-d %B %Y}" if resume_on else ""
     _tell(
         actor, kind="relationship_paused", text=f"{_name(actor)} paused your relationship{until}."
     )
     return relationship
-
-
-def _check_room(relationship: Relationship, *, adding: bool) -> None:
-    """Lock the members' participant rows, then refuse if anyone left the program, a mentee is
-    in another open relationship, or the mentor has no room (`adding`: the relationship's
-    mentees are not counted in the mentor's load yet)."""
-    members = list(relationship.members.all())
-    locked = lock_participants([m.participant_id for m in members])
-    mentor: RelationshipMember | None = None
-    for member in members:
-        person = locked[member.participant_id]
-        if person.status != ParticipantStatus.JOINED:
-            raise ValidationError(
-                f"{person.user.display_name} is no longer in the program.", code="left_program"
-            )
-        if member.role == MemberRole.MENTOR:
-            mentor = member
-        elif adding:
-            other = open_membership(person, member.role)
-            if other is not None and other.relationship_id != relationship.pk:
-                raise ValidationError(
-                    f"{person.user.display_name} is in another relationship now.",
-                    code="matched_elsewhere",
-                )
-    if mentor is None:
-        return
-    person = locked[mentor.participant_id]
-    load = mentor_open_load(person)
-    mentees = sum(1 for m in members if m.role == MemberRole.MENTEE) if adding else 0
-    if load + mentees > (person.capacity or 0):
-        raise ValidationError(
-            f"{person.user.display_name} has no room: {load} of {person.capacity or 0} places "
-            "taken. The coordinator can raise the capacity first.",
-            code="over_capacity",
-        )
 
 
 @transaction.atomic
@@ -194,8 +147,9 @@ def relationship_resume(
     actor = actor_for(user, relationship_id, as_coordinator=as_coordinator)
     if actor.relationship.status != RelationshipStatus.PAUSED:
         raise ValidationError("This relationship is not paused.", code="not_paused")
-    _check_room(actor.relationship, adding=False)
+    check_room(actor.relationship, adding=False)
     _record(actor, RelationshipStatus.ACTIVE)
+    session_nudge_schedule(actor.relationship, timezone.now())
     _tell(actor, kind="relationship_resumed", text=f"{_name(actor)} resumed your relationship.")
     return actor.relationship
 
@@ -227,8 +181,9 @@ def _reignite(actor: Actor) -> Relationship:
         raise ValidationError(
             "Only a concluded relationship can be re-ignited.", code="not_concluded"
         )
-    _check_room(actor.relationship, adding=True)
+    check_room(actor.relationship, adding=True)
     _record(actor, RelationshipStatus.ACTIVE)
+    session_nudge_schedule(actor.relationship, timezone.now())
     ReigniteRequest.objects.filter(
         relationship=actor.relationship, answered_at__isnull=True
     ).update(answered_at=timezone.now(), answered_by=actor.user, accepted=True)

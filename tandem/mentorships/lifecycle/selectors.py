@@ -60,7 +60,14 @@ def history_for_coordinator(relationship: Relationship) -> list[Any]:
     rows = (
         RelationshipStatusChange.objects.filter(relationship=relationship)
         .order_by("-created_at", "-id")
-        .values("from_status", "to_status", "created_at", "by_coordinator", "changed_by__full_name")
+        .values(
+            "from_status",
+            "to_status",
+            "created_at",
+            "by_coordinator",
+            "changed_by",
+            "changed_by__full_name",
+        )
     )
     return [
         {**row, "from_label": labels[row["from_status"]], "to_label": labels[row["to_status"]]}

@@ -24,6 +24,7 @@ from tandem.mentorships.models.relationships import (
 from tandem.mentorships.models.sessions import (
     Agenda,
     Session,
+    SessionNudge,
     SessionOption,
     SessionQuerySet,
     SessionStatus,
@@ -54,6 +55,7 @@ __all__ = [
     "RelationshipStatusChange",
     "Session",
     "SessionNotes",
+    "SessionNudge",
     "SessionOption",
     "SessionQuerySet",
     "SessionStatus",

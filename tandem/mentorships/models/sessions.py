@@ -179,3 +179,21 @@ def agenda_sent_on_time(
     if sent_at is None:
         return None
     return due_at is None or sent_at <= due_at
+
+
+class SessionNudge(models.Model):
+    """The one "time to plan your next session" nudge a relationship's mentees get for a gap:
+    `after` is the moment the gap began (the last held session's end, the match, or the
+    resume). Its unique row is the claim, inserted with the notices in one transaction."""
+
+    relationship = models.ForeignKey(Relationship, on_delete=models.CASCADE, related_name="+")
+    after = models.DateTimeField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["relationship", "after"], name="session_nudge_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Nudge of relationship {self.relationship_id} after {self.after:%Y-%m-%d}"

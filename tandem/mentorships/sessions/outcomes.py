@@ -17,6 +17,7 @@ from tandem.mentorships.models import Session, SessionStatus
 from tandem.mentorships.models.sessions import UPCOMING_STATUSES
 from tandem.mentorships.sessions import notices
 from tandem.mentorships.sessions.access import ensure_writable, member_of, session_of
+from tandem.mentorships.sessions.nudges import session_nudge_schedule
 from tandem.mentorships.sessions.proposing import Proposal, clean_place, overlap_warnings
 from tandem.mentorships.sessions.times import MAX_MINUTES, TimeOption
 
@@ -82,6 +83,8 @@ def session_record(
     session.refresh_from_db()
     if session.status == SessionStatus.HELD:
         reflection_notice_schedule(session)  # every member is asked to reflect, once
+        assert session.ends_at is not None  # a held session has its time
+        session_nudge_schedule(member.relationship, session.ends_at)
     return session
 
 
@@ -128,5 +131,6 @@ def session_log(
     except IntegrityError:
         return Proposal(relationship.sessions.get(idempotency_key=idempotency_key), created=False)
     reflection_notice_schedule(session)
+    session_nudge_schedule(relationship, ends_at)
     warnings = overlap_warnings(user, [TimeOption(starts_at, ends_at)], exclude=session.pk)
     return Proposal(session, warnings)

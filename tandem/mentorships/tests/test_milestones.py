@@ -35,7 +35,7 @@ def backdate(relationship: Relationship, *, days: int, weeks: int = 26) -> None:
 
 
 def add_goal(relationship: Relationship) -> Goal:
-    owner = relationship.members.order_by("pk").first()
+    owner = relationship.members.order_by("pk")[0]
     return Goal.objects.create(relationship=relationship, owner=owner, title="Lead a project")
 
 

@@ -174,6 +174,7 @@ class ConcurrentNotesTests(TransactionTestCase):
     def test_two_saves_from_the_same_version_at_once(self):
         p = make_personas()
         session = scheduled_session(mia_and_marco(p))
+
         def save(user, text):
             return lambda: notes.shared_notes_save(
                 session_id=session.pk, user=user, text=text, based_on_version=0
