@@ -23,7 +23,9 @@ from django.utils import timezone
 from tandem.accounts.models import Notification, User
 from tandem.mentorships.journal.reflections import reflection_prompts_for
 from tandem.mentorships.models import (
+    Again,
     Agenda,
+    ClosingReflection,
     Goal,
     GoalSharing,
     GoalTask,
@@ -35,6 +37,7 @@ from tandem.mentorships.models import (
     Relationship,
     RelationshipMember,
     RelationshipStatus,
+    RelationshipStatusChange,
     Session,
     SessionNotes,
     SessionStatus,
@@ -378,8 +381,13 @@ def paused_and_concluded(program: Program) -> None:
             sent_hours_before=30,
             agenda_answers=["Introductions."],
         )
-        paused.status = RelationshipStatus.PAUSED
-        paused.save(update_fields=["status"])
+        _change(
+            paused,
+            RelationshipStatus.PAUSED,
+            by=mentee.user,
+            days_ago=20,
+            reason="A busy quarter at work: back in the new year.",
+        )
     mentor, mentee = _pair(program, 4, 32)
     if not mentee.memberships.exists():
         concluded = _match(program, mentor, [mentee])
@@ -395,8 +403,40 @@ def paused_and_concluded(program: Program) -> None:
                 sent_hours_before=26,
                 agenda_answers=["Progress on my goals."],
             )
-        concluded.status = RelationshipStatus.CONCLUDED
-        concluded.save(update_fields=["status"])
+        _change(
+            concluded,
+            RelationshipStatus.CONCLUDED,
+            by=mentee.user,
+            days_ago=30,
+            reason="We reached what we set out to do. Thank you!",
+        )
+        ClosingReflection.objects.create(
+            relationship=concluded,
+            author=mentee.user,
+            went_well="Every session started from my agenda, so we never lost time.",
+            learned="To ask for feedback before I feel ready.",
+            again=Again.YES,
+            shared=True,
+            written_at=timezone.now() - datetime.timedelta(days=29),
+        )
+
+
+def _change(
+    relationship: Relationship, status: str, *, by: User, days_ago: int, reason: str
+) -> None:
+    """The status change, with its row in the history, as the member made it."""
+    at = timezone.now() - datetime.timedelta(days=days_ago)
+    RelationshipStatusChange.objects.create(
+        relationship=relationship,
+        from_status=relationship.status,
+        to_status=status,
+        changed_by=by,
+        reason=reason,
+        created_at=at,
+    )
+    relationship.status = status
+    relationship.concluded_at = at if status == RelationshipStatus.CONCLUDED else None
+    relationship.save(update_fields=["status", "concluded_at"])
 
 
 def group_program(organization_id: int, coordinator: User, password_hash: str) -> Program:

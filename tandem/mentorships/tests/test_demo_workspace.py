@@ -114,8 +114,20 @@ class WorkspaceDemoTests(TestCase):
             "mentor@example.com",
             group.members.values_list("participant__user__email", flat=True),
         )
-        self.assertTrue(Relationship.objects.filter(status=RelationshipStatus.PAUSED).exists())
-        self.assertTrue(Relationship.objects.filter(status=RelationshipStatus.CONCLUDED).exists())
+        paused = Relationship.objects.get(status=RelationshipStatus.PAUSED)
+        concluded = Relationship.objects.get(status=RelationshipStatus.CONCLUDED)
+        # Each got there the way members do: a row in its history, with the member's reason.
+        for relationship in (paused, concluded):
+            change = relationship.status_changes.get()
+            self.assertEqual(change.to_status, relationship.status)
+            self.assertTrue(change.reason)
+        self.assertIsNotNone(concluded.concluded_at)
+        reflection = concluded.closing_reflections.get()
+        self.assertTrue(reflection.shared)
+        mentor = concluded.members.get(role="mentor").participant.user
+        self.client.force_login(mentor)
+        page = self.client.get(reverse("mentorships:relationship", args=[concluded.pk]))
+        self.assertContains(page, reflection.went_well)
 
     def test_mia_and_marco_have_news_of_their_sessions(self):
         for email in ("mentee@example.com", "mentor@example.com"):
