@@ -1,8 +1,10 @@
 """Milestones, derived from what happened: matched → first session held → goals set →
-mid-point → concluded with reflections. They are reached in that order: a goal set before the
-first session counts once the session is held. "Since when" is the moment the current one was
-reached, so that how long a relationship has stood still is one query away for a whole program
-(`with_milestone_facts`), which the program health page reads."""
+mid-point → concluded with reflections. They are reached in that order (a goal set before the
+first session counts once the session is held), except the last: a relationship that concluded
+and whose members all wrote their closing reflection has reached its end, whatever it skipped.
+"Since when" is the moment the current one was reached, so that how long a relationship has
+stood still is one query away for a whole program (`with_milestone_facts`), which the program
+health page reads."""
 
 from __future__ import annotations
 
@@ -156,6 +158,8 @@ def progress_of(relationship: Relationship, *, now: datetime.datetime) -> Progre
     current, since = Milestone.MATCHED, started
     blocked = False
     for milestone, at in zip(Milestone, reached, strict=True):
+        if milestone == Milestone.CONCLUDED and at is not None:
+            blocked = False  # the end is the end, whatever was skipped on the way
         if at is None or blocked:
             blocked = True
             steps.append(Step(milestone, None))

@@ -117,3 +117,17 @@ class MilestoneTests(TestCase):
         response = self.client.get(f"/relationships/{self.relationship.pk}/")
         self.assertContains(response, 'aria-current="step"', count=1)
         self.assertContains(response, "At “First session held” since")
+
+    def test_concluding_early_reaches_the_end_and_shows_what_was_skipped(self):
+        held_session(self.relationship)
+        self.relationship.status = RelationshipStatus.CONCLUDED
+        self.relationship.concluded_at = timezone.now()
+        self.relationship.save(update_fields=["status", "concluded_at"])
+        for author in (self.p.mentee, self.p.mentor):
+            ClosingReflection.objects.create(
+                relationship=self.relationship, author=author, went_well="Short and good"
+            )
+        progress = progress_for(self.relationship.pk)
+        self.assertEqual(progress.current, Milestone.CONCLUDED)
+        reached = [s.reached_at is not None for s in progress.steps]
+        self.assertEqual(reached, [True, True, False, False, True])
