@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "tandem.programs",
     "tandem.mentorships",
     "tandem.matching",
+    "tandem.support",
 ]
 
 MIDDLEWARE = [

@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("tandem.programs.urls")),
     path("", include("tandem.matching.urls")),
     path("", include("tandem.mentorships.urls")),
+    path("", include("tandem.support.urls")),
     path("admin/", admin.site.urls),
 ]

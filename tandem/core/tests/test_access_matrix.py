@@ -36,6 +36,7 @@ from tandem.mentorships.models import CalendarFeed, Session, SessionStatus
 from tandem.mentorships.tests.pairs import make_session_fixture
 from tandem.organizations.models import CoordinatorInvitation, Membership, Role
 from tandem.programs.models import Participant, ParticipantRole, ParticipantStatus, Question
+from tandem.support.models import Category, SupportRequest
 
 PERSONAS = (
     "anonymous",
@@ -65,6 +66,7 @@ HOME = Go("home")
 TO_GUIDELINES = Go("programs:join_guidelines", ("program_id",))  # the first step of joining
 TO_SESSION = Go("mentorships:session", ("session_id",))
 TO_WORKSPACE = Go("mentorships:relationship", ("relationship_id",))
+TO_SUPPORT_REQUEST = Go("support:request", ("program_id", "support_id"))
 OK, REFUSED, NOT_FOUND, NOT_ALLOWED = 200, 403, 404, 405
 Outcome = int | Go
 
@@ -295,6 +297,24 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     "mentorships:coordinator_resume": ("FORM", COORDINATOR_ONLY),
     "mentorships:coordinator_conclude": ("FORM", COORDINATOR_ONLY),
     "mentorships:coordinator_reignite": ("FORM", COORDINATOR_ONLY),
+    # --- Support requests: the author (Mia) and the program's coordinators, nobody else ----
+    # Any participant asks and lists their own; Mia's request is a 404 to Marco, her partner,
+    # who must not learn it exists. An empty ask is refused on the form.
+    "support:request_new": ("FORM", PARTICIPANT_ONLY),
+    "support:my_requests": ("GET", PARTICIPANT_ONLY),
+    "support:my_request": ("FORM", (LOGIN, 404, OK, 404, 404, 404, 404)),
+    # The queue across programs: anyone who runs a program (the outsider runs Globex's).
+    "support:queue_all": ("GET", (LOGIN, OK, 404, 404, OK, OK, OK)),
+    "support:queue": ("GET", COORDINATOR_ONLY),
+    "support:request": ("GET", COORDINATOR_ONLY),
+    # An empty POST: acknowledges, assigns nobody, resolves without a note, and refuses to
+    # pause (not a conduct report), each leading back to the request; an empty reply is
+    # refused on the request's page.
+    "support:acknowledge": ("POST", _coordinator_only(TO_SUPPORT_REQUEST)),
+    "support:assign": ("POST", _coordinator_only(TO_SUPPORT_REQUEST)),
+    "support:reply": ("POST", COORDINATOR_ONLY),
+    "support:resolve": ("POST", _coordinator_only(TO_SUPPORT_REQUEST)),
+    "support:pause": ("POST", _coordinator_only(TO_SUPPORT_REQUEST)),
 }
 
 
@@ -352,6 +372,13 @@ class AccessMatrixWalk(TestCase):
         )
         cls.feed = CalendarFeed.objects.create(user=p.mentee)
         cls.goals = make_goal_fixture(p, cls.matching.relationship)
+        cls.support_request = SupportRequest.objects.create(
+            program=p.program,
+            author=p.mentee,
+            relationship=cls.matching.relationship,
+            category=Category.RELATIONSHIP,
+            message="I would like to talk about my relationship.",
+        )
         cls.users = {
             "anonymous": None,
             "outsider": p.outsider,
@@ -384,6 +411,7 @@ class AccessMatrixWalk(TestCase):
             "template_id": lambda: self.sessions.template.pk,
             "goal_id": lambda: self.goals.goal.pk,
             "task_id": lambda: self.goals.task.pk,
+            "support_id": lambda: self.support_request.pk,
         }
 
     def kwargs_for(self, name: str, route: str, pattern: URLPattern) -> dict[str, Any]:

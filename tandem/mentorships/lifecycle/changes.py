@@ -115,9 +115,16 @@ def _name(actor: Actor) -> str:
 
 @transaction.atomic
 def relationship_pause(
-    *, relationship_id: int, user: User, reason: str, resume_on: datetime.date | None = None
+    *,
+    relationship_id: int,
+    user: User,
+    reason: str,
+    resume_on: datetime.date | None = None,
+    as_coordinator: bool = False,
 ) -> Relationship:
-    actor = actor_for(user, relationship_id)
+    """A member pauses, saying why (the partner reads it); or the coordinator, for whom the
+    reason is optional (the members read it too)."""
+    actor = actor_for(user, relationship_id, as_coordinator=as_coordinator)
     relationship = actor.relationship
     if relationship.status != RelationshipStatus.ACTIVE:
         raise ValidationError(
@@ -125,7 +132,7 @@ def relationship_pause(
             "one can be paused.",
             code="not_active",
         )
-    why = _reason(reason, required=True)
+    why = _reason(reason, required=not as_coordinator)
     today = timezone.localdate()
     if resume_on is not None and resume_on <= today:
         raise ValidationError({"resume_on": "The resume date must be after today."})

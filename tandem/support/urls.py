@@ -1,0 +1,25 @@
+from django.urls import path
+
+from tandem.support import views as v
+
+app_name = "support"
+
+urlpatterns = [
+    # The author
+    path("my/<id:program_id>/support/ask/", v.request_new, name="request_new"),
+    path("my/<id:program_id>/support/requests/", v.my_requests, name="my_requests"),
+    path("my/<id:program_id>/support/requests/<id:support_id>/", v.my_request, name="my_request"),
+    # Coordinators
+    path("support/", v.queue_all, name="queue_all"),
+    path("programs/<id:program_id>/support/", v.queue, name="queue"),
+    path("programs/<id:program_id>/support/<id:support_id>/", v.request_detail, name="request"),
+    *[
+        path(
+            f"programs/<id:program_id>/support/<id:support_id>/{action}/",
+            v.act,
+            {"action": action},
+            name=action,
+        )
+        for action in ("acknowledge", "assign", "reply", "resolve", "pause")
+    ],
+]
