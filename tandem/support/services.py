@@ -59,7 +59,7 @@ def _coordinator_path(request: SupportRequest) -> str:
 
 
 def _author_path(request: SupportRequest) -> str:
-    return reverse("support:my_request", args=[request.program_id, request.pk])
+    return reverse("support:my_support_request", args=[request.program_id, request.pk])
 
 
 def _tell_author(request: SupportRequest, *, kind: str, text: str) -> None:

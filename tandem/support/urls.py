@@ -7,8 +7,12 @@ app_name = "support"
 urlpatterns = [
     # The author
     path("my/<id:program_id>/support/ask/", v.request_new, name="request_new"),
-    path("my/<id:program_id>/support/requests/", v.my_requests, name="my_requests"),
-    path("my/<id:program_id>/support/requests/<id:support_id>/", v.my_request, name="my_request"),
+    path("my/<id:program_id>/support/requests/", v.my_requests, name="my_support_requests"),
+    path(
+        "my/<id:program_id>/support/requests/<id:support_id>/",
+        v.my_request,
+        name="my_support_request",
+    ),
     # Coordinators
     path("support/", v.queue_all, name="queue_all"),
     path("programs/<id:program_id>/support/", v.queue, name="queue"),

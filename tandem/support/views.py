@@ -52,7 +52,7 @@ def request_new(request: HttpRequest, program_id: int) -> HttpResponse:
             feedback.attach(form, error)
         else:
             messages.success(request, "Sent to the coordinators. Only they can read it.")
-            return redirect("support:my_request", program_id, created.pk)
+            return redirect("support:my_support_request", program_id, created.pk)
     return render(
         request,
         "support/request_new.html",
@@ -93,7 +93,7 @@ def my_request(request: HttpRequest, program_id: int, support_id: int) -> HttpRe
             feedback.attach(form, error)
         else:
             messages.success(request, "Sent to the coordinators.")
-            return redirect("support:my_request", program_id, support_id)
+            return redirect("support:my_support_request", program_id, support_id)
     return render(
         request,
         "support/my_request.html",

@@ -301,8 +301,8 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     # Any participant asks and lists their own; Mia's request is a 404 to Marco, her partner,
     # who must not learn it exists. An empty ask is refused on the form.
     "support:request_new": ("FORM", PARTICIPANT_ONLY),
-    "support:my_requests": ("GET", PARTICIPANT_ONLY),
-    "support:my_request": ("FORM", (LOGIN, 404, OK, 404, 404, 404, 404)),
+    "support:my_support_requests": ("GET", PARTICIPANT_ONLY),
+    "support:my_support_request": ("FORM", (LOGIN, 404, OK, 404, 404, 404, 404)),
     # The queue across programs: anyone who runs a program (the outsider runs Globex's).
     "support:queue_all": ("GET", (LOGIN, OK, 404, 404, OK, OK, OK)),
     "support:queue": ("GET", COORDINATOR_ONLY),
