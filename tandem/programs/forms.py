@@ -58,6 +58,7 @@ class ProgramForm(forms.ModelForm):
             "mentor_prompt_after_days",
             "reflection_prompts",
             "goal_prompts",
+            "mentor_guidance",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -65,6 +66,7 @@ class ProgramForm(forms.ModelForm):
             "guidelines": forms.Textarea(attrs={"rows": 6}),
             "reflection_prompts": forms.Textarea(attrs={"rows": 3}),
             "goal_prompts": forms.Textarea(attrs={"rows": 4}),
+            "mentor_guidance": forms.Textarea(attrs={"rows": 8}),
         }
 
     def __init__(self, *args: Any, organizations: list[Organization] | None = None, **kwargs: Any):

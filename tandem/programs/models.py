@@ -97,6 +97,22 @@ def validate_reflection_prompts(text: str) -> None:
             )
 
 
+DEFAULT_MENTOR_GUIDANCE = """You are a mentor, not a therapist, a doctor, a lawyer or a manager. \
+When a conversation goes somewhere mentoring cannot help:
+
+1. Listen, and say what you notice: "This sounds hard, and bigger than what we can work on \
+here."
+2. Do not try to fix it, diagnose it or keep it secret if someone is at risk.
+3. Point to the right help: the program's "Get other support" page lists the services, and \
+your mentee can ask the coordinators privately from there.
+4. Bring the session back to what you can work on together: "Shall we look at your goal for \
+this month?"
+5. If you are worried about someone's safety, tell the coordinators the same day (your own \
+"Get other support" page), or call the emergency services.
+
+You may pause the relationship at any time if it needs a break."""
+
+
 class Program(TimeStampedModel):
     """A mentoring program: its design, its rules for joining, and its people."""
 
@@ -156,6 +172,13 @@ class Program(TimeStampedModel):
         validators=[validate_reflection_prompts],
         help_text='Asked after each session, one per line, after "What did I learn from my '
         'partner?" and "What will I do before next time?".',
+    )
+    mentor_guidance = models.TextField(
+        "guidance for mentors: when a conversation goes beyond mentoring",
+        max_length=5000,
+        default=DEFAULT_MENTOR_GUIDANCE,
+        help_text="Linked from every mentor's workspace. Say how to bring a conversation back, "
+        "and where to point a mentee who needs more than a mentor can give.",
     )
     goal_prompts = models.TextField(
         "goal-setting prompts",

@@ -313,6 +313,17 @@ def support(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 @login_required
+def mentor_guidance(request: HttpRequest, program_id: int) -> HttpResponse:
+    """What to do when a conversation goes beyond mentoring: the coordinators' words."""
+    participant = selectors.get_participation_for(_user(request), program_id)
+    return render(
+        request,
+        "programs/mentor_guidance.html",
+        {"program": participant.program, "participant": participant},
+    )
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, program_id: int) -> HttpResponse:
     """Withdrawing asks first: a page saying what it does, and a box to tick (no script needed)."""

@@ -80,5 +80,6 @@ urlpatterns = [
     path("my/<id:program_id>/", pv.my_program, name="my_program"),
     path("my/<id:program_id>/profile/", pv.my_profile, name="my_profile"),
     path("my/<id:program_id>/support/", pv.support, name="support"),
+    path("my/<id:program_id>/guidance/", pv.mentor_guidance, name="mentor_guidance"),
     path("my/<id:program_id>/withdraw/", pv.withdraw, name="withdraw"),
 ]

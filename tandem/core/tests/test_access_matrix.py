@@ -182,6 +182,7 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     "programs:my_program": ("GET", PARTICIPANT_ONLY),
     "programs:my_profile": ("FORM", PARTICIPANT_ONLY),
     "programs:support": ("GET", PARTICIPANT_ONLY),
+    "programs:mentor_guidance": ("GET", PARTICIPANT_ONLY),
     # A confirmation page; an empty POST (no confirmation ticked) withdraws nobody.
     "programs:withdraw": ("FORM", PARTICIPANT_ONLY),
     # --- Matching: the coordinator's pages; a mentor or mentee never sees drafts or runs -----

@@ -267,3 +267,19 @@ class QueuePageTests(SupportTestCase):
         response = self.client.get(reverse("support:queue_all"))
         self.assertContains(response, self.p.program.name)
         self.assertNotContains(response, "Sales Mentoring")
+
+
+class MentorGuidanceTests(SupportTestCase):
+    def test_the_mentors_workspace_links_to_the_programs_guidance_and_the_mentees_does_not(self):
+        self.p.program.mentor_guidance = "Bring it back kindly; point to the helpline."
+        self.p.program.save(update_fields=["mentor_guidance"])
+        workspace = reverse("mentorships:relationship", args=[self.relationship.pk])
+        guidance = reverse("programs:mentor_guidance", args=[self.p.program.pk])
+        self.client.force_login(self.p.mentor)
+        self.assertContains(self.client.get(workspace), f'href="{guidance}"')
+        self.assertContains(self.client.get(guidance), "Bring it back kindly")
+        self.client.force_login(self.p.mentee)
+        self.assertNotContains(self.client.get(workspace), f'href="{guidance}"')
+
+    def test_a_new_program_starts_with_the_default_guidance(self):
+        self.assertIn("You are a mentor, not a therapist", self.p.program.mentor_guidance)
