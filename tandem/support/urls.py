@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tandem.support import views as v
+from tandem.support.requests import views as v
 
 app_name = "support"
 

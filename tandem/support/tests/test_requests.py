@@ -23,9 +23,9 @@ from tandem.matching.tests.people import add_person
 from tandem.mentorships.models import Relationship, RelationshipStatus
 from tandem.mentorships.tests.pairs import mia_and_marco
 from tandem.programs.models import ReferralPathway
-from tandem.support import services
 from tandem.support.models import Category, RequestStatus, SupportReply, SupportRequest, Urgency
-from tandem.support.selectors import add_working_days, is_overdue
+from tandem.support.requests import services
+from tandem.support.requests.selectors import add_working_days, is_overdue
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 

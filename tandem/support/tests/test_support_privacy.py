@@ -12,8 +12,8 @@ from django.urls import reverse
 from tandem.accounts.models import Notification
 from tandem.mentorships.tests.canaries import CanaryWalk
 from tandem.mentorships.tests.pairs import another_pair
-from tandem.support import services
 from tandem.support.models import Category, SupportRequest, Urgency
+from tandem.support.requests import services
 
 MESSAGE = "canary-support-message-5b3e"
 REPLY = "canary-support-reply-c21d"

@@ -21,15 +21,15 @@ from tandem.core.text import clean_key
 from tandem.mentorships import feedback
 from tandem.programs.models import Program
 from tandem.programs.selectors import get_participation_for, get_program_for_coordinator
-from tandem.support import selectors, services
-from tandem.support.forms import (
+from tandem.support.models import Category, RequestStatus, SupportRequest
+from tandem.support.requests import selectors, services
+from tandem.support.requests.forms import (
     AssignForm,
     CoordinatorReplyForm,
     ReplyForm,
     ResolveForm,
     SupportRequestForm,
 )
-from tandem.support.models import Category, RequestStatus, SupportRequest
 
 
 @login_required
