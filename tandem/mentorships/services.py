@@ -18,6 +18,7 @@ from django.utils import timezone
 from tandem.accounts.models import Notification, User
 from tandem.accounts.preferences import wanting_email
 from tandem.core.emails import email_after_commit
+from tandem.mentorships.hooks import relationship_started
 from tandem.mentorships.models import (
     OPEN_STATUSES,
     MemberRole,
@@ -163,6 +164,7 @@ def relationship_create(
     RelationshipMember.objects.bulk_create(members)
     if is_new:
         session_nudge_schedule(relationship, timezone.now())  # if no first session is planned
+        relationship_started(relationship)
     if notify:
         _notify_match(relationship, [m.participant for m in members], mentor if is_new else None)
     return relationship

@@ -166,6 +166,17 @@ class Program(TimeStampedModel):
         help_text="Mentees get a nudge, and mentors a prompt, when nothing is planned this long "
         "after the last session.",
     )
+    checkin_first_days = models.PositiveSmallIntegerField(
+        "first check-in (days after the match)",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Each member is asked how it is going (1 to 5, and a comment for you).",
+    )
+    checkin_every_days = models.PositiveSmallIntegerField(
+        "then a check-in every (days)",
+        default=60,
+        validators=[MinValueValidator(7), MaxValueValidator(365)],
+    )
     reflection_prompts = models.TextField(
         "the program's reflection prompts",
         blank=True,

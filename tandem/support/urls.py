@@ -1,5 +1,6 @@
 from django.urls import path
 
+from tandem.support.checkins import views as checkins
 from tandem.support.requests import views as v
 
 app_name = "support"
@@ -13,7 +14,9 @@ urlpatterns = [
         v.my_request,
         name="my_support_request",
     ),
+    path("my/<id:program_id>/checkins/<id:checkin_id>/", checkins.checkin, name="checkin"),
     # Coordinators
+    path("programs/<id:program_id>/checkins/", checkins.checkins, name="checkins"),
     path("support/", v.queue_all, name="queue_all"),
     path("programs/<id:program_id>/support/", v.queue, name="queue"),
     path("programs/<id:program_id>/support/<id:support_id>/", v.request_detail, name="request"),

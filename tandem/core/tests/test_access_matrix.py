@@ -21,6 +21,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -36,7 +37,7 @@ from tandem.mentorships.models import CalendarFeed, Session, SessionStatus
 from tandem.mentorships.tests.pairs import make_session_fixture
 from tandem.organizations.models import CoordinatorInvitation, Membership, Role
 from tandem.programs.models import Participant, ParticipantRole, ParticipantStatus, Question
-from tandem.support.models import Category, SupportRequest
+from tandem.support.models import Category, CheckIn, SupportRequest
 
 PERSONAS = (
     "anonymous",
@@ -316,6 +317,10 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     "support:reply": ("POST", COORDINATOR_ONLY),
     "support:resolve": ("POST", _coordinator_only(TO_SUPPORT_REQUEST)),
     "support:pause": ("POST", _coordinator_only(TO_SUPPORT_REQUEST)),
+    # Check-ins: Mia's is hers to answer (an empty answer is refused on the form); the
+    # coordinators read the program's.
+    "support:checkin": ("FORM", (LOGIN, 404, OK, 404, 404, 404, 404)),
+    "support:checkins": ("GET", COORDINATOR_ONLY),
 }
 
 
@@ -380,6 +385,9 @@ class AccessMatrixWalk(TestCase):
             category=Category.RELATIONSHIP,
             message="I would like to talk about my relationship.",
         )
+        cls.checkin = CheckIn.objects.create(
+            relationship=cls.matching.relationship, user=p.mentee, round=1, asked_at=timezone.now()
+        )
         cls.users = {
             "anonymous": None,
             "outsider": p.outsider,
@@ -413,6 +421,7 @@ class AccessMatrixWalk(TestCase):
             "goal_id": lambda: self.goals.goal.pk,
             "task_id": lambda: self.goals.task.pk,
             "support_id": lambda: self.support_request.pk,
+            "checkin_id": lambda: self.checkin.pk,
         }
 
     def kwargs_for(self, name: str, route: str, pattern: URLPattern) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tandem.accounts.models import User
 from tandem.core.text import clean_text
+from tandem.mentorships.hooks import relationship_started
 from tandem.mentorships.lifecycle.resumes import resume_schedule
 from tandem.mentorships.lifecycle.rules import check_room, current_members, tell_people
 from tandem.mentorships.models import (
@@ -157,6 +158,7 @@ def relationship_resume(
     check_room(actor.relationship, adding=False)
     _record(actor, RelationshipStatus.ACTIVE)
     session_nudge_schedule(actor.relationship, timezone.now())
+    relationship_started(actor.relationship)
     _tell(actor, kind="relationship_resumed", text=f"{_name(actor)} resumed your relationship.")
     return actor.relationship
 
@@ -191,6 +193,7 @@ def _reignite(actor: Actor) -> Relationship:
     check_room(actor.relationship, adding=True)
     _record(actor, RelationshipStatus.ACTIVE)
     session_nudge_schedule(actor.relationship, timezone.now())
+    relationship_started(actor.relationship)
     ReigniteRequest.objects.filter(
         relationship=actor.relationship, answered_at__isnull=True
     ).update(answered_at=timezone.now(), answered_by=actor.user, accepted=True)

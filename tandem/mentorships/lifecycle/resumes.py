@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from tandem.mentorships.hooks import relationship_started
 from tandem.mentorships.lifecycle.rules import check_room, current_members, tell_people
 from tandem.mentorships.models import Relationship, RelationshipStatus, RelationshipStatusChange
 from tandem.mentorships.sessions.nudges import session_nudge_schedule
@@ -64,6 +65,7 @@ def resume_as_planned(relationship_id: int, *, today: datetime.date) -> bool:
             text="Your relationship resumed today, as planned: reminders and planning start again.",
         )
         session_nudge_schedule(relationship, timezone.now())
+        relationship_started(relationship)
         return True
 
 

@@ -1,3 +1,4 @@
+from tandem.support.models.checkins import COMMENT_MAX, LOW_SCORES, CheckIn
 from tandem.support.models.requests import (
     MESSAGE_MAX,
     Category,
@@ -8,8 +9,11 @@ from tandem.support.models.requests import (
 )
 
 __all__ = [
+    "COMMENT_MAX",
+    "LOW_SCORES",
     "MESSAGE_MAX",
     "Category",
+    "CheckIn",
     "RequestStatus",
     "SupportReply",
     "SupportRequest",
