@@ -1,24 +1,31 @@
-"""A support request reaches exactly whom PRODUCT.md's privacy table says: its author and the
-program's coordinators (the organization's admin runs the program too). The partner never
-reads it, nor learns that it exists; the coordinators' resolution note is theirs alone; no
-email, notification or log line carries any of it. Every page the access matrix opens to each
-persona, and every page another participant of the program can open, is searched."""
+"""A support request and a check-in reach exactly whom PRODUCT.md's privacy table says: their
+author and the program's coordinators (the organization's admin runs the program too). The
+partner never reads them, nor learns that a request exists; the coordinators' resolution note
+is theirs alone; no email, notification or log line carries any of it. Every page the access
+matrix opens to each persona, and every page another participant of the program can open, is
+searched."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from tandem.accounts.models import Notification
 from tandem.mentorships.tests.canaries import CanaryWalk
 from tandem.mentorships.tests.pairs import another_pair
-from tandem.support.models import Category, SupportRequest, Urgency
+from tandem.support.checkins import schedule
+from tandem.support.checkins.services import checkin_answer
+from tandem.support.models import Category, CheckIn, SupportRequest, Urgency
 from tandem.support.requests import services
 
 MESSAGE = "canary-support-message-5b3e"
 REPLY = "canary-support-reply-c21d"
 FOLLOW_UP = "canary-support-follow-up-81aa"
 NOTE = "canary-support-resolution-note-0f47"
+CHECKIN = "canary-checkin-comment-e9b0"
 RUNNING = {"coordinator", "admin"}
 
 
@@ -28,6 +35,7 @@ class SupportPrivacyTests(CanaryWalk):
         REPLY: {"mentee", *RUNNING},
         FOLLOW_UP: {"mentee", *RUNNING},
         NOTE: RUNNING,
+        CHECKIN: {"mentor", *RUNNING},  # Marco's check-in
     }
 
     @classmethod
@@ -58,6 +66,14 @@ class SupportPrivacyTests(CanaryWalk):
                 request=self.request, user=p.mentee, text=FOLLOW_UP, by_coordinator=False
             )
             services.support_request_resolve(request=self.request, user=p.coordinator, note=NOTE)
+            asked = schedule.checkins_send(
+                relationship_ids=[self.matching.relationship.pk],
+                now=timezone.now() + datetime.timedelta(days=p.program.checkin_first_days),
+            )
+            self.assertEqual(asked, 1)  # Marco: the matrix has asked Mia already
+            checkin_answer(
+                checkin=CheckIn.objects.get(user=p.mentor), user=p.mentor, score=1, comment=CHECKIN
+            )
 
     def fillers(self):
         return {**super().fillers(), "support_id": lambda: self.request.pk}
@@ -66,11 +82,17 @@ class SupportPrivacyTests(CanaryWalk):
         author_page = reverse(
             "support:my_support_request", args=[self.p.program.pk, self.request.pk]
         )
-        self.assert_each_persona_reads_only_theirs(author_page)
+        page = self.request_as("mentee", "GET", author_page).content.decode()
+        for canary in (MESSAGE, REPLY, FOLLOW_UP):
+            self.assertIn(canary, page)
+        for canary in (NOTE, CHECKIN):
+            self.assertNotIn(canary, page)
         coordinator_page = reverse("support:request", args=[self.p.program.pk, self.request.pk])
         page = self.request_as("coordinator", "GET", coordinator_page).content.decode()
-        for canary in self.canaries:
+        for canary in (MESSAGE, REPLY, FOLLOW_UP, NOTE):
             self.assertIn(canary, page)
+        checkins = reverse("support:checkins", args=[self.p.program.pk])
+        self.assertContains(self.request_as("coordinator", "GET", checkins), CHECKIN)
 
     def test_no_page_any_persona_may_open_shows_what_is_not_theirs(self):
         self.assert_no_page_shows_what_is_not_theirs()
@@ -87,8 +109,11 @@ class SupportPrivacyTests(CanaryWalk):
             self.assertNotIn("support request", page.lower(), url)
         own = self.client.get(reverse("support:my_support_requests", args=[self.p.program.pk]))
         self.assertContains(own, "You have not asked anything yet.")
-        self.assertFalse(Notification.objects.filter(user=self.p.mentor).exists())
-        self.assertFalse([m for m in mail.outbox if self.p.mentor.email in m.to])
+        told = Notification.objects.filter(user=self.p.mentor, kind__startswith="support")
+        self.assertFalse(told.exists())
+        self.assertFalse(
+            [m for m in mail.outbox if self.p.mentor.email in m.to and "request" in m.subject]
+        )
 
     def test_another_participant_of_the_program_sees_none_of_it(self):
         program_id = self.p.program.pk
