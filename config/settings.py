@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "tandem.mentorships",
     "tandem.matching",
     "tandem.support",
+    "tandem.health",
 ]
 
 MIDDLEWARE = [

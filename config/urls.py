@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("tandem.matching.urls")),
     path("", include("tandem.mentorships.urls")),
     path("", include("tandem.support.urls")),
+    path("", include("tandem.health.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -98,6 +98,12 @@ urlpatterns = [
         name="coordinator_conclude",
     ),
     path(
+        "programs/<id:program_id>/relationships/<id:relationship_id>/pause/",
+        lifecycle.coordinator_change,
+        {"action": "pause"},
+        name="coordinator_pause",
+    ),
+    path(
         "programs/<id:program_id>/relationships/<id:relationship_id>/reignite/",
         lifecycle.coordinator_change,
         {"action": "reignite"},

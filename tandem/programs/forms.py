@@ -56,6 +56,7 @@ class ProgramForm(forms.ModelForm):
             "guidelines",
             "agenda_due_hours",
             "mentor_prompt_after_days",
+            "quiet_after_days",
             "checkin_first_days",
             "checkin_every_days",
             "reflection_prompts",

@@ -166,6 +166,13 @@ class Program(TimeStampedModel):
         help_text="Mentees get a nudge, and mentors a prompt, when nothing is planned this long "
         "after the last session.",
     )
+    quiet_after_days = models.PositiveSmallIntegerField(
+        "quiet after (days)",
+        default=30,
+        validators=[MinValueValidator(7), MaxValueValidator(365)],
+        help_text="The health page lists a relationship as quiet when no session, agenda or "
+        "message has happened this long.",
+    )
     checkin_first_days = models.PositiveSmallIntegerField(
         "first check-in (days after the match)",
         default=30,

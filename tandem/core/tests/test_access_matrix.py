@@ -296,6 +296,7 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     # The coordinator's view of a relationship: that sessions took place, nothing written;
     # and their own conclude, resume and re-ignite.
     "mentorships:relationship_overview": ("GET", COORDINATOR_ONLY),
+    "mentorships:coordinator_pause": ("FORM", COORDINATOR_ONLY),
     "mentorships:coordinator_resume": ("FORM", COORDINATOR_ONLY),
     "mentorships:coordinator_conclude": ("FORM", COORDINATOR_ONLY),
     "mentorships:coordinator_reignite": ("FORM", COORDINATOR_ONLY),
@@ -321,6 +322,10 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     # coordinators read the program's.
     "support:checkin": ("FORM", (LOGIN, 404, OK, 404, 404, 404, 404)),
     "support:checkins": ("GET", COORDINATOR_ONLY),
+    # --- Program health: its coordinators; each action leads back to the page -------------
+    "health:health": ("GET", COORDINATOR_ONLY),
+    "health:nudge": ("POST", _coordinator_only(Go("health:health", ("program_id",)))),
+    "health:checkin": ("POST", _coordinator_only(Go("health:health", ("program_id",)))),
 }
 
 

@@ -169,6 +169,7 @@ def closing_reflection(request: HttpRequest, relationship_id: int) -> HttpRespon
 
 
 COORDINATOR_ACTIONS = {
+    "pause": ("Pause the relationship", "Pause"),
     "resume": ("Resume the relationship", "Resume"),
     "conclude": ("Conclude the relationship", "Conclude"),
     "reignite": ("Re-ignite the relationship", "Re-ignite"),
@@ -188,7 +189,11 @@ def coordinator_change(
     overview = reverse("mentorships:relationship_overview", args=[program_id, relationship_id])
     if request.method == "POST":
         try:
-            if action == "resume":
+            if action == "pause":
+                changes.relationship_pause(
+                    relationship_id=relationship_id, user=user, reason="", as_coordinator=True
+                )
+            elif action == "resume":
                 changes.relationship_resume(
                     relationship_id=relationship_id, user=user, as_coordinator=True
                 )
