@@ -113,7 +113,8 @@ def match_rate_chart(program: Program, today: datetime.date) -> Chart:
             if any(s <= end and (c is None or c > end) for s, c in spans.get(pk, []))
         )
         rate = round(100 * matched / len(present)) if present else 0
-        points.append((f"{monday:%-d %b}", rate, f"{rate}% ({matched} of {len(present)})"))
+        shown = f"{rate}% ({matched} of {len(present)})" if present else "nobody had joined"
+        points.append((f"{monday:%-d %b}", rate, shown))
     return _chart(
         "Match rate by week, against the target",
         "%",

@@ -64,7 +64,7 @@ def act(request: HttpRequest, program_id: int, relationship_id: int, action: str
                 request,
                 f"Asked {asked} member{'s' if asked != 1 else ''} for a check-in."
                 if asked
-                else "Every member has this round's check-in already.",
+                else "Every member has been asked for this round already.",
             )
     except ValidationError as error:
         feedback.refused(request, error)

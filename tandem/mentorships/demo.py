@@ -201,7 +201,7 @@ def _goal(
     return goal
 
 
-def _match(program: Program, mentor: Participant, mentees: list[Participant]) -> Relationship:
+def demo_match(program: Program, mentor: Participant, mentees: list[Participant]) -> Relationship:
     """A relationship made as a coordinator's manual match would, without telling anyone:
     the demo's people have no inboxes."""
     return relationship_create(
@@ -214,7 +214,7 @@ def _match(program: Program, mentor: Participant, mentees: list[Participant]) ->
     )
 
 
-def _backdate(relationship: Relationship, weeks_ago: int) -> None:
+def backdate(relationship: Relationship, weeks_ago: int) -> None:
     relationship.started_on = timezone.localdate() - datetime.timedelta(weeks=weeks_ago)
     relationship.intended_end_on = relationship.started_on + datetime.timedelta(
         weeks=relationship.program.duration_weeks
@@ -228,8 +228,8 @@ def mia_and_marco(program: Program) -> Relationship | None:
     mentor = Participant.objects.get(program=program, user__email="mentor@example.com")
     if mentee.memberships.exists():
         return None
-    relationship = _match(program, mentor, [mentee])
-    _backdate(relationship, weeks_ago=3)
+    relationship = demo_match(program, mentor, [mentee])
+    backdate(relationship, weeks_ago=3)
     mia, marco = mentee.user, mentor.user
     held = _session(
         relationship,
@@ -355,7 +355,7 @@ def _messages(
     MessageReadState.objects.create(member=marco, last_read_message=messages[-2])
 
 
-def _pair(program: Program, mentor: int, mentee: int) -> tuple[Participant, Participant]:
+def demo_pair(program: Program, mentor: int, mentee: int) -> tuple[Participant, Participant]:
     """Two generated participants by their number (mentor00003@…, mentee00031@…)."""
     found = Participant.objects.select_related("user")
     return (
@@ -367,10 +367,10 @@ def _pair(program: Program, mentor: int, mentee: int) -> tuple[Participant, Part
 def paused_and_concluded(program: Program) -> None:
     """Two of the generated pairs: one paused for a while, one concluded last month."""
     # Numbers within populate_program's ranges: mentors are 1..30, mentees 31..90.
-    mentor, mentee = _pair(program, 3, 31)
+    mentor, mentee = demo_pair(program, 3, 31)
     if not mentee.memberships.exists():
-        paused = _match(program, mentor, [mentee])
-        _backdate(paused, weeks_ago=9)
+        paused = demo_match(program, mentor, [mentee])
+        backdate(paused, weeks_ago=9)
         _session(
             paused,
             when=Moment(days=-50, hour=9),
@@ -388,10 +388,10 @@ def paused_and_concluded(program: Program) -> None:
             days_ago=20,
             reason="A busy quarter at work: back in the new year.",
         )
-    mentor, mentee = _pair(program, 4, 32)
+    mentor, mentee = demo_pair(program, 4, 32)
     if not mentee.memberships.exists():
-        concluded = _match(program, mentor, [mentee])
-        _backdate(concluded, weeks_ago=program.duration_weeks + 4)
+        concluded = demo_match(program, mentor, [mentee])
+        backdate(concluded, weeks_ago=program.duration_weeks + 4)
         for days in (-170, -150, -120, -90, -60, -35):
             _session(
                 concluded,
@@ -480,8 +480,8 @@ def group_program(organization_id: int, coordinator: User, password_hash: str) -
     mentees = list(
         program.participants.filter(role=ParticipantRole.MENTEE).order_by("user__email")[:3]
     )
-    group = _match(program, mentor, mentees)
-    _backdate(group, weeks_ago=2)
+    group = demo_match(program, mentor, mentees)
+    backdate(group, weeks_ago=2)
     _session(
         group,
         when=Moment(days=-5, hour=12),
