@@ -10,7 +10,18 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tandem.health.models import CoordinatorNudge
@@ -31,6 +42,7 @@ from tandem.mentorships.models import (
     RelationshipMember,
     RelationshipStatus,
     Session,
+    SessionStatus,
 )
 from tandem.programs.models import Participant, ParticipantStatus, Program
 from tandem.support.models import LOW_SCORES, CheckIn, RequestStatus, SupportRequest
@@ -120,6 +132,17 @@ def _relationships(program: Program, now: datetime.datetime) -> QuerySet[Relatio
                 )
             ),
             last_nudged=_latest(CoordinatorNudge.objects.filter(relationship=here), "sent_at"),
+            sessions_held=Coalesce(
+                Subquery(
+                    Session.objects.filter(relationship=here, status=SessionStatus.HELD)
+                    .order_by()
+                    .values("relationship")
+                    .annotate(n=Count("pk"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
         )
         .prefetch_related(Prefetch("members", queryset=members))
         .order_by("pk")
@@ -139,6 +162,12 @@ def _row(relationship: Relationship, now: datetime.datetime) -> Row:
         facts.last_nudged,
         now,
     )
+
+
+def rows_for_export(program: Program) -> list[Row]:
+    """Every open relationship of the program as the health page sees it, in id order."""
+    now = timezone.now()
+    return [_row(r, now) for r in _relationships(program, now)]
 
 
 def health_row(program: Program, relationship_id: int) -> Row | None:

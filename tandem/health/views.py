@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tandem.accounts.http import request_user as _user
 from tandem.core.text import clean_key
-from tandem.health import actions, charts, selectors
+from tandem.health import actions, charts, exports, selectors
 from tandem.mentorships import feedback
 from tandem.mentorships.sessions.forms import new_idempotency_key
 from tandem.programs.selectors import get_program_for_coordinator
@@ -69,3 +72,26 @@ def act(request: HttpRequest, program_id: int, relationship_id: int, action: str
     except ValidationError as error:
         feedback.refused(request, error)
     return redirect("health:health", program_id)
+
+
+def _csv(name: str, lines: Iterator[str]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def export_relationships(request: HttpRequest, program_id: int) -> StreamingHttpResponse:
+    program = get_program_for_coordinator(_user(request), program_id)
+    today = timezone.localdate().isoformat()
+    return _csv(
+        f"relationships-{program.pk}-{today}.csv",
+        exports.csv_lines(exports.relationship_rows(program)),
+    )
+
+
+@login_required
+def export_health(request: HttpRequest, program_id: int) -> StreamingHttpResponse:
+    program = get_program_for_coordinator(_user(request), program_id)
+    today = timezone.localdate().isoformat()
+    return _csv(f"health-{program.pk}-{today}.csv", exports.csv_lines(exports.health_rows(program)))

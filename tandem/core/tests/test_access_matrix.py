@@ -324,6 +324,8 @@ MATRIX: dict[str, tuple[str, tuple[Outcome, ...]]] = {
     "support:checkins": ("GET", COORDINATOR_ONLY),
     # --- Program health: its coordinators; each action leads back to the page -------------
     "health:health": ("GET", COORDINATOR_ONLY),
+    "health:export_relationships": ("GET", COORDINATOR_ONLY),
+    "health:export_health": ("GET", COORDINATOR_ONLY),
     "health:nudge": ("POST", _coordinator_only(Go("health:health", ("program_id",)))),
     "health:checkin": ("POST", _coordinator_only(Go("health:health", ("program_id",)))),
 }

@@ -4,7 +4,9 @@ it is clicked; its charts and their tables; a query count flat as relationships 
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 
 from django.core import mail
 from django.db import connection
@@ -173,3 +175,47 @@ class HealthQueryCountTests(HealthTestCase):
             self.assertEqual(response.status_code, 200)
             counts.append(len(queries))
         self.assertEqual(counts[0], counts[1])
+
+
+class ExportTests(HealthTestCase):
+    def download(self, name: str) -> list[list[str]]:
+        self.client.force_login(self.p.coordinator)
+        response = self.client.get(reverse(f"health:{name}", args=[self.p.program.pk]))
+        self.assertEqual(response["Content-Type"], "text/csv; charset=utf-8")
+        self.assertIn("attachment;", response["Content-Disposition"])
+        text = b"".join(response.streaming_content).decode()
+        return list(csv.reader(io.StringIO(text)))
+
+    def test_the_relationships_export_has_the_metadata_and_nothing_anyone_wrote(self):
+        held_session(self.relationship)
+        message_send(
+            relationship_id=self.relationship.pk, user=self.p.mentee, body="canary-export-7a1"
+        )
+        CheckIn.objects.create(
+            relationship=self.relationship,
+            user=self.p.mentee,
+            round=1,
+            asked_at=timezone.now(),
+            answered_at=timezone.now(),
+            score=1,
+            comment="canary-export-checkin-2b9",
+        )
+        header, row = self.download("export_relationships")
+        self.assertEqual(header[0], "relationship")
+        record = dict(zip(header, row, strict=True))
+        self.assertEqual(record["relationship"], str(self.relationship.pk))
+        self.assertEqual(record["sessions held"], "1")
+        self.assertEqual(record["members"], "Mia Mentee (mentee); Marco Mentor (mentor)")
+        self.assertEqual(record["low check-in"], "yes")
+        flat = repr([header, row])
+        self.assertNotIn("canary-export", flat)
+
+    def test_a_name_a_spreadsheet_would_run_as_a_formula_is_quoted(self):
+        self.p.mentee.full_name = '=HYPERLINK("http://evil.example")'
+        self.p.mentee.save(update_fields=["full_name"])
+        rows = self.download("export_health")
+        self.assertEqual(rows[0][0], "list")
+        members = [r[2] for r in rows[1:]]
+        self.assertTrue(members)
+        self.assertTrue(all(not m.startswith("=") for m in members), members)
+        self.assertTrue(members[0].startswith("'=HYPERLINK"))
