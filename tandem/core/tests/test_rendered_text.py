@@ -65,7 +65,9 @@ class PayloadFinder(HTMLParser):
         values = dict(attrs)
         if tag == "script" and not (values.get("src") or "").startswith("/static/"):
             self.problems.append(f"<script> not from /static/: {attrs}")
-        if tag == "svg" or (tag == "img" and values.get("src") == "x"):
+        # Tandem draws charts as <svg class="chart-svg">; any other <svg> came from a payload.
+        drawn = tag == "svg" and values.get("class") == "chart-svg"
+        if (tag == "svg" and not drawn) or (tag == "img" and values.get("src") == "x"):
             self.problems.append(f"<{tag}> from a payload: {attrs}")
         for name, value in attrs:
             if name.startswith("on"):
@@ -88,10 +90,10 @@ def payload_problems(html: str) -> list[str]:
 
 
 def title_problems(html: str) -> list[str]:
-    """A whole page has exactly one <title>, and its source holds text only."""
+    """A whole page has exactly one <title> in its head, and its source holds text only."""
     if "<html" not in html.lower():
         return []  # an htmx fragment
-    titles = TITLE.findall(html)
+    titles = TITLE.findall(html.split("</head>", 1)[0])  # a chart's <svg> has its own titles
     if len(titles) != 1:
         return [f"{len(titles)} <title> elements"]
     title = titles[0]
