@@ -473,7 +473,7 @@ class AccessMatrixWalk(TestCase):
         client = Client()
         client.cookies = copy.deepcopy(self.cookies[persona])
         with transaction.atomic():
-            response = client.post(url) if method == "POST" else client.get(url)
+            response: Any = client.post(url) if method == "POST" else client.get(url)
             if response.streaming:
                 # A streamed export reads as it is sent: read it here, and let the walks
                 # search it like any page.
