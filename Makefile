@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run worker test test-postgres lint lock bench-matching bench-match-run bench-pages bench-import clean
+.PHONY: install run worker test test-postgres lint lock bench-matching bench-match-run bench-pages bench-workspace bench-import clean
 
 install: $(STAMP)
 
@@ -52,6 +52,9 @@ bench-match-run: install
 
 bench-pages: install
 	$(PY) bench/pages.py
+
+bench-workspace: install
+	$(PY) bench/workspace.py
 
 bench-import: install
 	$(PY) bench/import_csv.py

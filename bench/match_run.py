@@ -48,7 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from pages import analyze, ensure_database, manage, seeded_program  # noqa: E402
+from _serve import analyze, ensure_database, manage  # noqa: E402
+from pages import seeded_program  # noqa: E402
 
 COORDINATOR = "seed-coordinator@example.com"
 GOAL_RUN_SECONDS = 30.0

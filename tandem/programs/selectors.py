@@ -10,7 +10,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, F, JSONField, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from tandem.accounts.models import User
@@ -95,16 +107,23 @@ def get_agenda_template_for_coordinator(
 
 
 def programs_for_coordinator(user: User) -> QuerySet[Program]:
+    """The programs a person runs, each with how many participants joined.
+
+    The count is a correlated subquery of the program row, not a join and GROUP BY: grouped,
+    every subquery a caller annotates (the home page's next steps) would be part of the group
+    key and run once per participant row.
+    """
+    joined = (
+        Participant.objects.filter(program=OuterRef("pk"), status=ParticipantStatus.JOINED)
+        .order_by()
+        .values("program")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Program.objects.coordinated_by(user)
         .select_related("organization")
-        .annotate(
-            joined_count=Count(
-                "participants",
-                filter=Q(participants__status=ParticipantStatus.JOINED),
-                distinct=True,
-            )
-        )
+        .annotate(joined_count=Coalesce(Subquery(joined, output_field=IntegerField()), Value(0)))
         .order_by("organization__name", "name")
     )
 

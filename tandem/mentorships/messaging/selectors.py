@@ -79,9 +79,10 @@ def with_unread_messages(
 ) -> QuerySet[Relationship]:
     """`relationships` annotated with `unread_messages`: what the others wrote that `user` has
     not read. A correlated subquery of the same query, so the page's query count stays put."""
-    # Of the message row below: how far `user` read in its relationship.
+    # How far `user` read in the outer relationship: of the relationship row, not of each
+    # message row, so that the database reads it once per relationship, not once per message.
     read = MessageReadState.objects.filter(
-        member__relationship_id=OuterRef("relationship_id"), member__participant__user=user
+        member__relationship_id=OuterRef(OuterRef("pk")), member__participant__user=user
     ).values("last_read_message_id")[:1]
     unread = (
         Message.objects.filter(relationship=OuterRef("pk"))
