@@ -6,7 +6,8 @@ a notice or an email in the wrong place reveals nothing of the content.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.urls import reverse
 
@@ -56,6 +57,45 @@ def tell_and_email(
                 "text": text,
                 "url": url,
                 "action": action,
+            },
+        )
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One person's notice, for `tell_and_email_many`."""
+
+    user: User
+    kind: str
+    subject: str
+    text: str
+    url: str
+    action: str
+
+
+def tell_and_email_many(notices: Sequence[Notice]) -> None:
+    """What `tell_and_email` does for many people with their own notices, in a fixed number of
+    queries (the sweeps): the in-app notices in one insert, the email preferences read once
+    per kind, and after commit an email for each person who wants it."""
+    Notification.objects.bulk_create(
+        Notification(user=n.user, kind=n.kind, text=n.text[:300], url=n.url) for n in notices
+    )
+    wanting: set[int] = set()
+    for kind in {n.kind for n in notices}:
+        people = [n.user for n in notices if n.kind == kind]
+        wanting |= {u.pk for u in wanting_email(people, kind)}
+    for notice in notices:
+        if notice.user.pk not in wanting:
+            continue
+        email_after_commit(
+            template="session_notice",
+            to=[notice.user.email],
+            context={
+                "name": notice.user.display_name,
+                "subject": notice.subject,
+                "text": notice.text,
+                "url": notice.url,
+                "action": notice.action,
             },
         )
 
