@@ -9,8 +9,9 @@ arguments, the log line).
 Sending a message queues `send_message_digests` for the end of the period (`run_after`);
 `manage.py send_message_digests` sweeps every relationship with recent messages, for cron or a
 worker that was not running. Each digest is claimed by inserting its MessageDigest row (unique
-per person, relationship and period) in the transaction that queues its email: running the
-sweep twice, or cron beside the worker, sends nothing twice. Someone who left gets none.
+per person, relationship and period) in the transaction that queues its email, BATCH
+relationships at a time: running the sweep twice, or cron beside the worker, sends nothing
+twice. Someone who left gets none.
 
 The tasks live here, beside the sweep they run and the scheduling that queues them.
 """
@@ -25,7 +26,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -90,6 +91,9 @@ def digest_period(
     return f"hourly:{cutoff:%Y-%m-%dT%H}", cutoff
 
 
+BATCH = 500  # relationships claimed in one transaction
+
+
 def message_digests_send(
     *, relationship_ids: Sequence[int] | None = None, now: datetime.datetime | None = None
 ) -> int:
@@ -99,31 +103,44 @@ def message_digests_send(
     if relationship_ids is not None:
         recent = recent.filter(relationship_id__in=list(relationship_ids))
     relationships = sorted(set(recent.values_list("relationship_id", flat=True)))
-    return sum(_relationship_digests_send(rid, now) for rid in relationships)
+    return sum(
+        _digests_batch(relationships[i : i + BATCH], now)
+        for i in range(0, len(relationships), BATCH)
+    )
 
 
-def _relationship_digests_send(relationship_id: int, now: datetime.datetime) -> int:
+def _digests_batch(relationship_ids: list[int], now: datetime.datetime) -> int:
+    """The digests due in a batch of relationships, claimed together: the rows are inserted
+    with conflicts ignored (a sweep beside this one may have claimed some), then the rows this
+    sweep inserted (its own `sent_at`) are the ones it queues. A fixed number of queries."""
     members = list(
         RelationshipMember.objects.filter(
-            relationship_id=relationship_id, participant__status=ParticipantStatus.JOINED
-        ).select_related("participant__user__notification_settings", "message_read_state")
+            relationship_id__in=relationship_ids, participant__status=ParticipantStatus.JOINED
+        )
+        .select_related("participant__user__notification_settings", "message_read_state")
+        .order_by("relationship_id", "pk")
     )
-    recent = list(
+    recent: dict[int, list[tuple[int, datetime.datetime, int | None]]] = {}
+    for relationship_id, pk, created_at, author in (
         Message.objects.filter(
-            relationship_id=relationship_id,
+            relationship_id__in=relationship_ids,
             created_at__gte=now - DIGEST_WINDOW,
             created_at__lt=now,
         )
         .order_by("created_at", "pk")
-        .values_list("pk", "created_at", "author__participant__user_id")
-    )
-    digested = dict(
-        MessageDigest.objects.filter(relationship_id=relationship_id)
-        .values_list("user_id")
+        .values_list("relationship_id", "pk", "created_at", "author__participant__user_id")
+    ):
+        recent.setdefault(relationship_id, []).append((pk, created_at, author))
+    digested = {
+        (relationship_id, user_id): up_to
+        for relationship_id, user_id, up_to in MessageDigest.objects.filter(
+            relationship_id__in=relationship_ids
+        )
+        .values_list("relationship_id", "user_id")
         .annotate(up_to=Max("up_to_message_id"))
-        .values_list("user_id", "up_to")
-    )
-    sent = 0
+        .values_list("relationship_id", "user_id", "up_to")
+    }
+    claims = []
     for member in members:
         user = member.participant.user
         frequency = message_digest_frequency(user)
@@ -131,29 +148,37 @@ def _relationship_digests_send(relationship_id: int, now: datetime.datetime) -> 
             continue
         period, cutoff = digest_period(frequency, user.zone, now)
         read = _read_up_to(member)
-        after = max(read, digested.get(user.pk) or 0)
+        after = max(read, digested.get((member.relationship_id, user.pk)) or 0)
         listed = [
             pk
-            for pk, created_at, author in recent
+            for pk, created_at, author in recent.get(member.relationship_id, [])
             if author != user.pk and pk > after and created_at < cutoff
         ]
-        if not listed:
-            continue
-        try:
-            with transaction.atomic():
-                digest = MessageDigest.objects.create(
+        if listed:
+            claims.append(
+                MessageDigest(
                     user=user,
-                    relationship_id=relationship_id,
+                    relationship_id=member.relationship_id,
                     period=period,
                     message_ids=listed,
                     up_to_message_id=listed[-1],
                     sent_at=now,
                 )
-                transaction.on_commit(partial(deliver_message_digest.enqueue, digest_id=digest.pk))
-        except IntegrityError:
-            continue  # claimed meanwhile by another sweep
-        sent += 1
-    return sent
+            )
+    if not claims:
+        return 0
+    with transaction.atomic():
+        MessageDigest.objects.bulk_create(claims, ignore_conflicts=True)
+        ours = list(
+            MessageDigest.objects.filter(
+                relationship_id__in={c.relationship_id for c in claims},
+                period__in={c.period for c in claims},
+                sent_at=now,
+            ).values_list("pk", flat=True)
+        )
+        for digest_id in ours:
+            transaction.on_commit(partial(deliver_message_digest.enqueue, digest_id=digest_id))
+    return len(ours)
 
 
 def _read_up_to(member: RelationshipMember) -> int:
