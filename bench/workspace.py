@@ -34,7 +34,8 @@ What it does:
    inline (TASKS_IMMEDIATE) and emails go to Django's locmem backend, so each sweep's wall time
    includes rendering and sending its emails (shown apart: "email" is the time inside the email
    delivery functions). Prints for each what it claimed, the notices and emails it produced, its
-   wall time and the time per item.
+   wall time, the email time, and the rest (the scheduler's own work, which the goal is about:
+   in production the worker delivers the queued emails after the sweep) per item.
 6. Prints per page: queries (here/with little), latency alone, CPU ms per request (gunicorn,
    PostgreSQL) and the cores the rate needs, requests, errors (anything but 200), p50/p95/p99 in
    ms, achieved req/s and the machine's load average; then the sweeps, and the goal lines: p95 <
@@ -318,17 +319,22 @@ def report(plan: Plan, sweeps: list[Sweep], args: argparse.Namespace) -> bool:
     print(f"Sweeps of {plan.sweep_relationships:,} relationships (in this process, one at a time):")
     print(
         f"{'sweep':<20} {'claimed':>8} {'owed':>8} {'notices':>8} {'emails':>8} {'wall s':>8}"
-        f" {'email s':>8} {'ms/item':>8}"
+        f" {'email s':>8} {'sweep s':>8} {'ms/item':>8} {'ms/email':>8}"
     )
     for sweep in sweeps:
-        per_item = sweep.seconds * 1000 / sweep.claimed if sweep.claimed else float("nan")
+        own = sweep.seconds - sweep.email_seconds
+        per_item = own * 1000 / sweep.claimed if sweep.claimed else float("nan")
+        per_email = sweep.email_seconds * 1000 / sweep.emails if sweep.emails else float("nan")
         print(
             f"{sweep.label:<20} {sweep.claimed:>8,} {sweep.expected:>8,} {sweep.notices:>8,}"
             f" {sweep.emails:>8,} {sweep.seconds:>8.1f} {sweep.email_seconds:>8.1f}"
-            f" {per_item:>8.2f}"
+            f" {own:>8.1f} {per_item:>8.2f} {per_email:>8.2f}"
         )
     print("  claimed: what the sweep returns (sessions reminded, notices sent, digests claimed);")
-    print("  owed: what the seed gave it to do; email s: of the wall time, rendering and sending.")
+    print("  owed: what the seed gave it to do; wall s: all of it, with the emails delivered")
+    print("  inline; email s: of that, rendering and sending the emails, which in production the")
+    print("  task worker does after the sweep has queued them; sweep s: the rest, the scheduler's")
+    print("  own work (finding, claiming, notices, queueing), which the goal is about.")
 
     worst = max(pages, key=lambda p: p.percentile(95))
     slow_rate = min(pages, key=lambda p: p.rate)
@@ -339,9 +345,9 @@ def report(plan: Plan, sweeps: list[Sweep], args: argparse.Namespace) -> bool:
         and slow_rate.rate >= GOAL_RATE * 0.95
         and args.rate >= GOAL_RATE
     )
-    slowest = max(sweeps, key=lambda s: s.seconds)
+    slowest = max(sweeps, key=lambda s: s.seconds - s.email_seconds)
     sweeps_met = (
-        slowest.seconds < GOAL_SWEEP_SECONDS
+        slowest.seconds - slowest.email_seconds < GOAL_SWEEP_SECONDS
         and all(s.claimed == s.expected for s in sweeps)
         and plan.sweep_relationships >= GOAL_RELATIONSHIPS
     )
@@ -354,9 +360,13 @@ def report(plan: Plan, sweeps: list[Sweep], args: argparse.Namespace) -> bool:
     )
     print(
         f"Goal each sweep of {GOAL_RELATIONSHIPS:,} relationships within"
-        f" {GOAL_SWEEP_SECONDS:.0f} s: {'MET' if sweeps_met else 'MISSED'} — slowest"
-        f" {slowest.label} {slowest.seconds:.1f} s; all three {sum(s.seconds for s in sweeps):.1f}"
-        f" s on {plan.sweep_relationships:,} relationships."
+        f" {GOAL_SWEEP_SECONDS:.0f} s (the scheduler's own work):"
+        f" {'MET' if sweeps_met else 'MISSED'} — slowest {slowest.label}"
+        f" {slowest.seconds - slowest.email_seconds:.1f} s; all three"
+        f" {sum(s.seconds - s.email_seconds for s in sweeps):.1f} s on"
+        f" {plan.sweep_relationships:,} relationships; delivering their"
+        f" {sum(s.emails for s in sweeps):,} emails took {sum(s.email_seconds for s in sweeps):.1f}"
+        " s more, in one process."
     )
     return pages_met and sweeps_met
 
