@@ -7,20 +7,16 @@ from __future__ import annotations
 
 import datetime
 import io
-from email import message_from_bytes, policy
 from unittest import mock
 
-import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.test import TestCase, TransactionTestCase
+from django.test import TestCase
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tandem.accounts.models import Notification
 from tandem.core.testing import make_personas, run_task_worker
-from tandem.core.tests.test_email_smtp import Recorder, smtp_server, smtp_settings
-from tandem.matching.tests.test_self_match import Clock
 from tandem.mentorships.lifecycle import changes
 from tandem.mentorships.lifecycle.resumes import paused_relationships_resume, resume_paused
 from tandem.mentorships.models import (
@@ -34,6 +30,7 @@ from tandem.mentorships.sessions import outcomes, proposing
 from tandem.mentorships.sessions.nudges import nudge_sessions, session_nudges_send
 from tandem.mentorships.tests.journal import held_session, scheduled_session
 from tandem.mentorships.tests.pairs import DAY, HOUR, mia_and_marco, next_week, times
+from tandem.mentorships.tests.worker import WorkerSmtpTestCase, smtp_server
 
 __all__ = ["smtp_server"]  # the pytest fixture, used by name
 
@@ -156,32 +153,14 @@ class ResumeOnItsDateTests(TestCase):
         self.assertIn("Marco Mentor has no room", told.first().text)
 
 
-class WorkerNudgeTests(TransactionTestCase):
+class WorkerNudgeTests(WorkerSmtpTestCase):
     """With the database task backend and only its worker (no cron), through a real SMTP server
     on loopback: the nudge after a held session and the resume on its date happen on time,
     once, with cron beside the worker."""
 
-    @pytest.fixture(autouse=True)
-    def _smtp(self, smtp_server: tuple[Recorder, int]) -> None:
-        self.server, self.port = smtp_server
-
     def setUp(self):
-        self.enterContext(
-            self.settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
-        )
-        self.enterContext(smtp_settings(self.port))
-        self.clock = Clock()
-        self.enterContext(mock.patch("django.utils.timezone.now", self.clock))
-        self.p = make_personas()
+        super().setUp()
         self.relationship = mia_and_marco(self.p)
-
-    def delivered(self, subject: str) -> list[str]:
-        found = []
-        for envelope in self.server.envelopes:
-            message = message_from_bytes(envelope.content, policy=policy.default)
-            if message["Subject"] == subject:
-                found.append(message["To"])
-        return found
 
     def test_the_worker_nudges_the_mentee_once_when_the_gap_is_due(self):
         start = next_week()

@@ -6,25 +6,22 @@ from __future__ import annotations
 
 import datetime
 import io
-from email import message_from_bytes, policy
 from unittest import mock
 
-import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.http import Http404
-from django.test import TestCase, TransactionTestCase
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
 from tandem.accounts.models import Notification
 from tandem.core.testing import make_personas, run_task_worker
-from tandem.core.tests.test_email_smtp import Recorder, smtp_server, smtp_settings
-from tandem.matching.tests.test_self_match import Clock
 from tandem.mentorships.models import Relationship, RelationshipStatus
 from tandem.mentorships.services import relationship_create
 from tandem.mentorships.tests.pairs import mia_and_marco
+from tandem.mentorships.tests.worker import WorkerSmtpTestCase, smtp_server
 from tandem.support.checkins import schedule, services
 from tandem.support.models import CheckIn
 
@@ -173,30 +170,9 @@ class AnswerTests(TestCase):
         self.assertRedirects(response, reverse("programs:my_program", args=[self.p.program.pk]))
 
 
-class WorkerCheckInTests(TransactionTestCase):
+class WorkerCheckInTests(WorkerSmtpTestCase):
     """With the database task backend and only its worker: a match queues its first check-in
     for its day; asking queues the reminder and the next round; through loopback SMTP."""
-
-    @pytest.fixture(autouse=True)
-    def _smtp(self, smtp_server: tuple[Recorder, int]) -> None:
-        self.server, self.port = smtp_server
-
-    def setUp(self):
-        self.enterContext(
-            self.settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
-        )
-        self.enterContext(smtp_settings(self.port))
-        self.clock = Clock()
-        self.enterContext(mock.patch("django.utils.timezone.now", self.clock))
-        self.p = make_personas()
-
-    def delivered(self, subject: str) -> list[str]:
-        found = []
-        for envelope in self.server.envelopes:
-            message = message_from_bytes(envelope.content, policy=policy.default)
-            if message["Subject"] == subject:
-                found.append(message["To"])
-        return sorted(found)
 
     def test_the_worker_asks_on_the_day_reminds_once_and_asks_the_next_round(self):
         relationship = relationship_create(
