@@ -12,6 +12,7 @@ from django.db.models import Avg, Count
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
+from tandem.core.dates import start_of_day
 from tandem.mentorships.models import RelationshipMember, Session, SessionStatus
 from tandem.programs.models import Participant, ParticipantStatus, Program
 from tandem.support.models import CheckIn
@@ -126,9 +127,7 @@ def match_rate_chart(program: Program, today: datetime.date) -> Chart:
 
 def sessions_chart(program: Program, today: datetime.date) -> Chart:
     weeks = _week_starts(today)
-    first = datetime.datetime.combine(
-        weeks[0], datetime.time(), tzinfo=timezone.get_current_timezone()
-    )
+    first = start_of_day(weeks[0])
     held = dict(
         Session.objects.filter(
             relationship__program=program, status=SessionStatus.HELD, starts_at__gte=first
@@ -148,9 +147,7 @@ def sessions_chart(program: Program, today: datetime.date) -> Chart:
 
 def checkin_chart(program: Program, today: datetime.date) -> Chart:
     first_month = (today.replace(day=1) - datetime.timedelta(days=31 * (MONTHS - 1))).replace(day=1)
-    start = datetime.datetime.combine(
-        first_month, datetime.time(), tzinfo=timezone.get_current_timezone()
-    )
+    start = start_of_day(first_month)
     rows = (
         CheckIn.objects.filter(relationship__program=program, answered_at__gte=start)
         .annotate(month=TruncMonth("answered_at"))

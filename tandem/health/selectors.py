@@ -14,7 +14,6 @@ from django.db.models import (
     Count,
     Exists,
     IntegerField,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -24,6 +23,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from tandem.core.dates import start_of_day
+from tandem.core.queries import latest_per
 from tandem.health.models import CoordinatorNudge
 from tandem.matching.models import MatchRequest
 from tandem.matching.models import RequestStatus as MatchRequestStatus
@@ -51,10 +52,6 @@ ENGAGED_WITHIN = datetime.timedelta(days=30)
 STUCK_AFTER_DAYS = 21
 REQUEST_OPEN_DAYS = 7
 SHOWN = 50  # rows of each list on the page; the count says how many there are
-
-
-def _latest(queryset: QuerySet[Any], column: str, group: str = "relationship") -> Subquery:
-    return Subquery(queryset.order_by().values(group).annotate(at=Max(column)).values("at"))
 
 
 @dataclass
@@ -119,19 +116,19 @@ def _relationships(program: Program, now: datetime.datetime) -> QuerySet[Relatio
     return (
         with_milestone_facts(Relationship.objects.filter(program=program, status__in=OPEN_STATUSES))
         .annotate(
-            last_session=_latest(Session.objects.filter(relationship=here), "updated_at"),
-            last_agenda=_latest(
+            last_session=latest_per(Session.objects.filter(relationship=here), "updated_at"),
+            last_agenda=latest_per(
                 Agenda.objects.filter(session__relationship=here),
                 "sent_at",
                 group="session__relationship",
             ),
-            last_message=_latest(Message.objects.filter(relationship=here), "created_at"),
+            last_message=latest_per(Message.objects.filter(relationship=here), "created_at"),
             low_checkin=Exists(
                 CheckIn.objects.filter(
                     relationship=here, score__in=LOW_SCORES, answered_at__gte=recent_low
                 )
             ),
-            last_nudged=_latest(CoordinatorNudge.objects.filter(relationship=here), "sent_at"),
+            last_nudged=latest_per(CoordinatorNudge.objects.filter(relationship=here), "sent_at"),
             sessions_held=Coalesce(
                 Subquery(
                     Session.objects.filter(relationship=here, status=SessionStatus.HELD)
@@ -152,7 +149,7 @@ def _relationships(program: Program, now: datetime.datetime) -> QuerySet[Relatio
 def _row(relationship: Relationship, now: datetime.datetime) -> Row:
     facts: Any = relationship
     moments = [facts.last_session, facts.last_agenda, facts.last_message]
-    last = max([_start(relationship.started_on), *(m for m in moments if m is not None)])
+    last = max([start_of_day(relationship.started_on), *(m for m in moments if m is not None)])
     return Row(
         relationship,
         list(relationship.members.all()),
@@ -175,10 +172,6 @@ def health_row(program: Program, relationship_id: int) -> Row | None:
     now = timezone.now()
     found = _relationships(program, now).filter(pk=relationship_id).first()
     return None if found is None else _row(found, now)
-
-
-def _start(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
 
 
 def health_for(program: Program, *, now: datetime.datetime | None = None) -> Health:

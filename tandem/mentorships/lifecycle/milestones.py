@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from tandem.core.dates import start_of_day
 from tandem.mentorships.models import (
     ClosingReflection,
     Goal,
@@ -127,16 +128,12 @@ def with_milestone_facts(relationships: QuerySet[Relationship]) -> QuerySet[Rela
     )
 
 
-def _midnight(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
-
-
 def progress_of(relationship: Relationship, *, now: datetime.datetime) -> Progress:
     """From a relationship read through `with_milestone_facts`."""
     facts: Any = relationship
-    started = _midnight(relationship.started_on)
+    started = start_of_day(relationship.started_on)
     half = (relationship.intended_end_on - relationship.started_on) / 2
-    midpoint = _midnight(relationship.started_on + half)
+    midpoint = start_of_day(relationship.started_on + half)
     concluded = (
         relationship.status == RelationshipStatus.CONCLUDED
         and facts.current_members > 0

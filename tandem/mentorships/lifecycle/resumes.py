@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from tandem.core.dates import start_of_day
 from tandem.mentorships.hooks import relationship_started
 from tandem.mentorships.lifecycle.rules import check_room, current_members, tell_people
 from tandem.mentorships.models import Relationship, RelationshipStatus, RelationshipStatusChange
@@ -93,10 +94,7 @@ def resume_schedule(relationship: Relationship) -> bool:
     (TASKS_IMMEDIATE): there, `manage.py resume_paused_relationships` from cron does it."""
     if relationship.resume_on is None or not resume_paused.get_backend().supports_defer:
         return False
-    start = datetime.datetime.combine(
-        relationship.resume_on, datetime.time(), tzinfo=timezone.get_current_timezone()
-    )
-    run_after = max(start, timezone.now())
+    run_after = max(start_of_day(relationship.resume_on), timezone.now())
     relationship_id = relationship.pk
     transaction.on_commit(
         lambda: resume_paused.using(run_after=run_after).enqueue(relationship_ids=[relationship_id])

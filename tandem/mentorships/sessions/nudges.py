@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from tandem.core.dates import start_of_day
+from tandem.core.queries import latest_per
 from tandem.mentorships.models import (
     Relationship,
     RelationshipStatus,
@@ -37,16 +38,6 @@ from tandem.mentorships.models import (
 from tandem.mentorships.sessions import notices
 from tandem.mentorships.sessions.access import AGENDA_WRITER_ROLES
 from tandem.programs.models import ParticipantStatus
-
-
-def _latest(queryset: QuerySet[Any], column: str) -> Subquery:
-    return Subquery(
-        queryset.order_by().values("relationship").annotate(at=Max(column)).values("at")
-    )
-
-
-def _midnight(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
 
 
 def relationships_to_nudge(
@@ -63,7 +54,7 @@ def relationships_to_nudge(
         Relationship.objects.filter(status=RelationshipStatus.ACTIVE)
         .annotate(
             planned=Exists(planned),
-            last_held=_latest(
+            last_held=latest_per(
                 Session.objects.filter(
                     relationship=here,
                     status__in=[SessionStatus.HELD, SessionStatus.SCHEDULED],
@@ -71,13 +62,13 @@ def relationships_to_nudge(
                 ),
                 "ends_at",
             ),
-            resumed=_latest(
+            resumed=latest_per(
                 RelationshipStatusChange.objects.filter(
                     relationship=here, to_status=RelationshipStatus.ACTIVE
                 ),
                 "created_at",
             ),
-            nudged=_latest(SessionNudge.objects.filter(relationship=here), "after"),
+            nudged=latest_per(SessionNudge.objects.filter(relationship=here), "after"),
         )
         .filter(planned=False)
     )
@@ -87,7 +78,7 @@ def relationships_to_nudge(
     for pk, started_on, days, last_held, resumed, nudged in candidates.values_list(
         "pk", "started_on", "program__mentor_prompt_after_days", "last_held", "resumed", "nudged"
     ).order_by("pk"):
-        gap_from = max(t for t in (_midnight(started_on), last_held, resumed) if t is not None)
+        gap_from = max(t for t in (start_of_day(started_on), last_held, resumed) if t is not None)
         if gap_from + datetime.timedelta(days=days) > now:
             continue
         if nudged is not None and nudged >= gap_from:

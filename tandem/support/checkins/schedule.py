@@ -25,6 +25,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from tandem.accounts.models import User
+from tandem.core.dates import start_of_day
 from tandem.mentorships.models import Relationship, RelationshipMember, RelationshipStatus
 from tandem.mentorships.sessions.notices import tell_and_email
 from tandem.programs.models import ParticipantStatus
@@ -205,8 +206,7 @@ def _queue_next(relationship: Relationship, round: int) -> None:
         first=program.checkin_first_days,
         every=program.checkin_every_days,
     )
-    start = datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
-    run_after = max(start, timezone.now())
+    run_after = max(start_of_day(day), timezone.now())
     relationship_id = relationship.pk
     transaction.on_commit(
         lambda: send_checkins.using(run_after=run_after).enqueue(relationship_ids=[relationship_id])
